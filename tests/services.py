@@ -168,9 +168,14 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str):
-    """A Playwright (sync API) Chromium browser for the session; never downloads a browser."""
+    """A Playwright (sync API) Chromium browser for one test module; never downloads a browser.
+
+    Module-scoped on purpose: while Playwright's sync API is running, its event loop counts as
+    running in this thread, so ``asyncio.run()`` (and a second ``sync_playwright()``) fail there.
+    Keep browser tests in their own modules and use this fixture (or ``page``) in them.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
