@@ -6,11 +6,11 @@ unknown code is a 422 naming the field) and `GET /v1/reference/{name}` serves th
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class RefEnum(str, Enum):
+class RefEnum(StrEnum):
     """A str enum whose members are `(code, label, description, **extra)`."""
 
     label: str
@@ -24,9 +24,6 @@ class RefEnum(str, Enum):
         obj.description = description
         obj.extra = extra or {}
         return obj
-
-    def __str__(self) -> str:  # so f-strings and logs show the code
-        return self.value
 
     @classmethod
     def codes(cls) -> list[str]:

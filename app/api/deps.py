@@ -1,0 +1,94 @@
+"""What every route needs: a unit of work, the caller, and who may call it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.auth.keys import Principal, Role, principal_of, verify_key
+from app.db import Database
+from app.problems import Forbidden, Unauthorized
+from app.settings import Settings
+
+_AUTH_HEADERS = {"WWW-Authenticate": 'Bearer realm="parcours-fle"'}
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.session() as s:
+        yield s
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.session(write=True) as s:
+        yield s
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("En-tête Authorization attendu : « Bearer <clé> ».", headers=_AUTH_HEADERS)
+    return token.strip()
+
+
+def _principal(request: Request) -> Principal | None:
+    """The caller, or None when no key was sent. A wrong or revoked key is a 401."""
+    if "principal" in request.state._state:
+        return request.state.principal
+    token = _bearer(request)
+    principal = None
+    if token is not None:
+        with request.app.state.db.session() as s:
+            row = verify_key(s, token)
+            if row is None:
+                raise Unauthorized("Clé d'API inconnue ou révoquée.", headers=_AUTH_HEADERS)
+            principal = principal_of(row)
+    request.state.principal = principal
+    return principal
+
+
+class Access:
+    """A route's access rule, declared once on the route and read by the auth matrix test.
+
+    `roles`: who may call. `public`: anyone may read without a key (unless PUBLIC_CATALOGUE=false,
+    then any valid key may)."""
+
+    def __init__(self, *roles: Role, public: bool = False) -> None:
+        self.roles = frozenset(roles)
+        self.public = public
+
+    def __call__(self, request: Request) -> Principal | None:
+        principal = _principal(request)
+        if self.public:
+            if principal is None and not request.app.state.settings.public_catalogue:
+                raise Unauthorized("Le catalogue n'est pas public : une clé d'API est requise.",
+                                   headers=_AUTH_HEADERS)
+            return principal
+        if principal is None:
+            raise Unauthorized("Clé d'API requise.", headers=_AUTH_HEADERS)
+        if principal.role not in self.roles:
+            raise Forbidden(f"Le rôle « {principal.role.value} » ne permet pas cette action.")
+        return principal
+
+
+PUBLIC = Access(public=True)
+WRITERS = Access(Role.SYNC, Role.PROVIDER, Role.ADMIN)
+ADVISERS = Access(Role.ADVISER, Role.ADMIN)
+ADMINS = Access(Role.ADMIN)
+
+ReadDB = Annotated[Session, Depends(read_session)]
+WriteDB = Annotated[Session, Depends(write_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,119 @@
+"""The `parcours-fle` command line (CONTRACT § Command line)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.settings import Settings
+
+cli = typer.Typer(help="Parcours FLE — catalogue, matching et prescription des formations de français.",
+                  no_args_is_help=True, add_completion=False)
+keys_cli = typer.Typer(help="Clés d'API : créer, lister, révoquer.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+err = Console(stderr=True)
+
+
+def _db():
+    from app.db import Database
+
+    return Database(Settings().database_url)
+
+
+@cli.command()
+def migrate() -> None:
+    """Migre la base configurée (DATABASE_URL) à la dernière version."""
+    from app.migrate import upgrade_to_head
+
+    upgrade_to_head(Settings().database_url)
+    err.print("[green]Base à jour.[/green]")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse d'écoute")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Processus uvicorn")] = 1,
+) -> None:
+    """Migre la base puis sert l'API et la page conseiller."""
+    import uvicorn
+
+    from app.migrate import upgrade_to_head
+
+    upgrade_to_head(Settings().database_url)
+    uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="warning",
+                access_log=False, proxy_headers=True)
+
+
+@cli.command()
+def demo() -> None:
+    """Charge le catalogue de démonstration livré dans seed/ (idempotent)."""
+    from app.catalogue.demo import load_demo
+    from app.migrate import upgrade_to_head
+
+    upgrade_to_head(Settings().database_url)
+    report = load_demo(_db())
+    err.print(f"Catalogue de démonstration : {report.offers} offres, {report.sessions} sessions "
+              f"({report.created} créées, {report.updated} mises à jour, {report.unchanged} inchangées).")
+
+
+@keys_cli.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="adviser | sync | provider | admin")],
+    name: Annotated[str, typer.Option(help="Nom affiché (personne ou service)")],
+    source: Annotated[str | None, typer.Option(help="Source (clé sync), ex. carif-idf")] = None,
+    siret: Annotated[str | None, typer.Option(help="SIRET (clé provider)")] = None,
+    organisation: Annotated[str | None, typer.Option(help="Structure, montrée aux organismes")] = None,
+    contact: Annotated[str | None, typer.Option(help="Contact, montré aux organismes")] = None,
+) -> None:
+    """Crée une clé ; la clé est affichée une seule fois, seule sur la dernière ligne."""
+    from app.auth.keys import Role, create_key
+
+    try:
+        role_e = Role(role)
+    except ValueError:
+        err.print(f"[red]Rôle inconnu : {role}[/red] (adviser, sync, provider, admin)")
+        raise typer.Exit(2) from None
+    try:
+        with _db().session(write=True) as s:
+            row, key = create_key(s, role=role_e, name=name, source=source, siret=siret,
+                                  organisation=organisation, contact=contact)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    err.print(f"Clé n°{row.id} ({role_e.value}, préfixe {row.prefix}) créée. Conservez-la : elle ne sera plus affichée.")
+    print(key)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """Liste les clés (jamais leur valeur)."""
+    from app.auth.keys import list_keys
+
+    with _db().session() as s:
+        rows = list_keys(s)
+    table = Table("id", "préfixe", "rôle", "nom", "structure", "source", "siret", "créée", "révoquée")
+    for r in rows:
+        table.add_row(str(r.id), r.prefix, r.role, r.name, r.organisation or "", r.source or "", r.siret or "",
+                      r.created_at.strftime("%Y-%m-%d"), r.revoked_at.strftime("%Y-%m-%d") if r.revoked_at else "")
+    Console().print(table)
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="id ou préfixe de la clé")]) -> None:
+    """Révoque une clé : effet immédiat."""
+    from app.auth.keys import revoke_key
+
+    with _db().session(write=True) as s:
+        row = revoke_key(s, key_id)
+    if row is None:
+        err.print(f"[red]Aucune clé {key_id}.[/red]")
+        raise typer.Exit(1)
+    err.print(f"Clé n°{row.id} révoquée.")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,48 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from app.api import catalogue, ops, reference
+from app.api.errors import install_error_handlers
+from app.db import Database
+from app.observability import Metrics, RequestContextMiddleware, configure_logging
+from app.reference.tension import load_tension
+from app.settings import Settings
+
+API_DESCRIPTION = """Catalogue, matching et prescription directe des formations de français
+(FLE à visée professionnelle, alphabétisation, CIR…) pour les conseillers France Travail, missions
+locales et OFII. Voir CONTRACT.md."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        db.dispose()
+
+    app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.metrics = Metrics()
+    app.state.tension = load_tension(settings.tension_csv)
+
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(reference.router)
+    app.include_router(catalogue.router)
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"])
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes,
+                       max_import_body=settings.max_import_bytes)
+    return app
