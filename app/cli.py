@@ -99,7 +99,7 @@ def keys_list() -> None:
     for r in rows:
         table.add_row(str(r.id), r.prefix, r.role, r.name, r.organisation or "", r.source or "", r.siret or "",
                       r.created_at.strftime("%Y-%m-%d"), r.revoked_at.strftime("%Y-%m-%d") if r.revoked_at else "")
-    Console().print(table)
+    Console(width=max(160, Console().width)).print(table)
 
 
 @keys_cli.command("revoke")
@@ -117,3 +117,7 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="id ou préfixe de la
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
