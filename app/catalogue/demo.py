@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,8 +23,6 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def today_paris() -> date:
-    from datetime import datetime
-
     return datetime.now(PARIS).date()
 
 
@@ -50,6 +48,9 @@ def _shift(d: str | None, precision: str, delta: timedelta, *, is_end: bool) -> 
 
 def shifted_offer(raw: dict, delta: timedelta) -> OfferIn:
     data = json.loads(json.dumps(raw))
+    if data.get("source_updated_at"):
+        stamp = datetime.fromisoformat(data["source_updated_at"].replace("Z", "+00:00"))
+        data["source_updated_at"] = (stamp + delta).isoformat()
     for s in data.get("sessions", []):
         s["start_date"] = _shift(s.get("start_date"), s.get("start_precision", "day"), delta, is_end=False)
         s["end_date"] = _shift(s.get("end_date"), s.get("end_precision", "day"), delta, is_end=True)
