@@ -32,7 +32,7 @@ def decode_cursor(key: bytes, cursor: str, query: dict[str, Any]) -> list[Any]:
     if len(cursor) > MAX_CURSOR_LEN:
         raise invalid
     try:
-        blob = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        blob = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
     except (ValueError, TypeError):
         raise invalid from None
     sig, raw = blob[:16], blob[16:]
