@@ -7,11 +7,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api import catalogue, ops, reference
+from app.api import catalogue, ops, reference, search
 from app.api.errors import install_error_handlers
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.reference.tension import load_tension
+from app.search.service import SearchService
 from app.settings import Settings
 
 API_DESCRIPTION = """Catalogue, matching et prescription directe des formations de français
@@ -26,7 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.search.start()
         yield
+        app.state.search.stop()
         db.dispose()
 
     app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan)
@@ -34,11 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.metrics = Metrics()
     app.state.tension = load_tension(settings.tension_csv)
+    app.state.search = SearchService(settings, db)
 
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(reference.router)
     app.include_router(catalogue.router)
+    app.include_router(search.router)
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

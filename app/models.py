@@ -3,5 +3,6 @@
 from app.auth import models as auth_models  # noqa: F401
 from app.catalogue import models as catalogue_models  # noqa: F401
 from app.db import metadata
+from app.search import models as search_models  # noqa: F401
 
 __all__ = ["metadata"]

@@ -107,8 +107,8 @@ def put_offer(
     result = service.upsert_offer(db, source, external_id, body)
     if result.created:
         response.status_code = 201
-    response.headers["ETag"] = service.offer_etag(result.offer)
-    return service.get_offer(db, result.offer.id)
+    response.headers["ETag"] = service.offer_etag(repo.offer_by_id(db, result.offer_id))
+    return service.get_offer(db, result.offer_id)
 
 
 @router.delete("/offers/{source}/{external_id}", status_code=204, summary="Retirer une offre (gardée pour l'historique)")

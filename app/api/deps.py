@@ -89,6 +89,8 @@ WRITERS = Access(Role.SYNC, Role.PROVIDER, Role.ADMIN)
 ADVISERS = Access(Role.ADVISER, Role.ADMIN)
 ADMINS = Access(Role.ADMIN)
 
-ReadDB = Annotated[Session, Depends(read_session)]
-WriteDB = Annotated[Session, Depends(write_session)]
+# scope="function": the unit of work ends (commits) when the route returns, before the response is
+# sent — a client that has the answer of a write can read it back, and search finds it, at once.
+ReadDB = Annotated[Session, Depends(read_session, scope="function")]
+WriteDB = Annotated[Session, Depends(write_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

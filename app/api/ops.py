@@ -6,7 +6,7 @@ import hmac
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.catalogue import repository as repo
 from app.problems import ServiceUnavailable, Unauthorized
@@ -19,9 +19,12 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    status: str
+    status: str = Field(description="ok | degraded (search index lagging or last push failed)")
     database: str
-    search: str
+    search: str = Field(description="ok | degraded")
+    search_engine: str | None = Field(default=None, description="embedded | meilisearch")
+    search_lag: int | None = Field(default=None, description="Catalogue changes not in the search index yet")
+    search_detail: str | None = None
 
 
 @router.get("/healthz", response_model=Health, summary="Le processus répond")
@@ -35,10 +38,15 @@ def readyz(request: Request) -> dict:
     try:
         with request.app.state.db.session() as s:
             repo.ping(s)
+            search = request.app.state.search.status(s)
     except Exception:
         raise ServiceUnavailable("La base de données ne répond pas.", extra={"database": "down"}) from None
-    search_status = "embedded"
-    return {"status": "ok", "database": "ok", "search": search_status}
+    engine = request.app.state.search.engine_name
+    if search.state == "down":  # CONTRACT § Operations: search engine unreachable → 503
+        raise ServiceUnavailable(search.detail or "Le moteur de recherche ne répond pas.",
+                                 extra={"database": "ok", "search": "down", "search_engine": engine})
+    return {"status": "ok" if search.state == "ok" else "degraded", "database": "ok", "search": search.state,
+            "search_engine": engine, "search_lag": search.lag, "search_detail": search.detail}
 
 
 @router.get("/metrics", summary="Métriques Prometheus", response_class=Response,

@@ -11,12 +11,16 @@ from datetime import datetime
 from app.catalogue.models import TrainingSession
 
 
+def stated_places(last_stated: int | None, live: int | None, stated: int | None) -> tuple[int | None, int | None, bool]:
+    """`(last_stated, live, replaced)` after a write stating `stated` (None states nothing)."""
+    if stated is None or stated == last_stated:
+        return last_stated, live, False
+    return stated, stated, True
+
+
 def apply_stated_places(row: TrainingSession, stated: int | None, now: datetime) -> bool:
-    """Apply a stated figure; True when the live count changed. `None` states nothing."""
-    if stated is None or stated == row.places_stated:
-        return False
-    row.places_stated = stated
-    changed = row.places_available != stated
-    row.places_available = stated
-    row.places_updated_at = now
-    return changed
+    """Apply a stated figure to a session row; True when the live count was replaced."""
+    row.places_stated, row.places_available, replaced = stated_places(row.places_stated, row.places_available, stated)
+    if replaced:
+        row.places_updated_at = now
+    return replaced

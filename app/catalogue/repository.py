@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, or_, text, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, text, update
 from sqlmodel import Session, select
 
 from app.catalogue.models import (
@@ -57,36 +57,146 @@ def session_for_update(session: Session, session_id: int) -> TrainingSession | N
     return session.exec(stmt).first()
 
 
-def organisation_for(session: Session, name: str, siret: str | None) -> Organisation:
-    """The organisation with that SIRET (its name refreshed), else one with that name and no SIRET."""
-    if siret:
-        org = session.exec(select(Organisation).where(Organisation.siret == siret)).first()
-    else:
-        org = session.exec(
-            select(Organisation).where(Organisation.siret.is_(None), Organisation.name == name)
-        ).first()
-    if org is None:
-        org = Organisation(name=name, siret=siret)
-        session.add(org)
-        session.flush()
-    elif org.name != name:
-        org.name = name
-        session.add(org)
-    return org
+# --- bulk writes (one code path for PUT and imports) -------------------------------------------
+
+_OFFER = Offer.__table__
+_SESSION = TrainingSession.__table__
+_CHUNK = 500  # bound parameters per IN (...) list
 
 
-def sessions_of(session: Session, offer_id: int) -> list[TrainingSession]:
-    return list(session.exec(select(TrainingSession).where(TrainingSession.offer_id == offer_id)))
+def _chunks(seq: Sequence, n: int = _CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+@dataclass(frozen=True)
+class OfferHead:
+    id: int
+    content_hash: str
+    withdrawn_at: datetime | None
+
+
+def offer_heads(session: Session, source: str, external_ids: Sequence[str]) -> dict[str, OfferHead]:
+    out: dict[str, OfferHead] = {}
+    for chunk in _chunks(list(external_ids)):
+        stmt = select(_OFFER.c.external_id, _OFFER.c.id, _OFFER.c.content_hash, _OFFER.c.withdrawn_at).where(
+            _OFFER.c.source == source, _OFFER.c.external_id.in_(chunk))
+        for ext, oid, digest, withdrawn in session.execute(stmt):
+            out[ext] = OfferHead(oid, digest, withdrawn)
+    return out
+
+
+def source_offer_heads(session: Session, source: str) -> dict[str, OfferHead]:
+    """Every offer of a source (imports compare hashes and find what a full feed no longer has)."""
+    stmt = select(_OFFER.c.external_id, _OFFER.c.id, _OFFER.c.content_hash, _OFFER.c.withdrawn_at).where(
+        _OFFER.c.source == source)
+    return {ext: OfferHead(oid, digest, withdrawn) for ext, oid, digest, withdrawn in session.execute(stmt)}
+
+
+def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]]) -> dict[tuple[str, str | None], int]:
+    """Organisation ids for (name, siret) pairs, creating the missing ones; a SIRET's name is refreshed."""
+    wanted = dict.fromkeys(pairs)
+    out: dict[tuple[str, str | None], int] = {}
+    sirets = {siret for _, siret in wanted if siret}
+    by_siret = {o.siret: o for chunk in _chunks(sorted(sirets))
+                for o in session.exec(select(Organisation).where(Organisation.siret.in_(chunk)))}
+    names = {name for name, siret in wanted if not siret}
+    by_name = {o.name: o for chunk in _chunks(sorted(names)) for o in session.exec(
+        select(Organisation).where(Organisation.siret.is_(None), Organisation.name.in_(chunk)))}
+    for name, siret in wanted:
+        org = by_siret.get(siret) if siret else by_name.get(name)
+        if org is None:
+            org = Organisation(name=name, siret=siret)
+            session.add(org)
+            session.flush()
+            (by_siret if siret else by_name)[siret or name] = org
+        elif siret and org.name != name:
+            org.name = name
+            session.add(org)
+        out[(name, siret)] = org.id
+    return out
+
+
+def insert_offers(session: Session, rows: list[dict]) -> dict[str, int]:
+    if not rows:
+        return {}
+    result = session.execute(insert(_OFFER).returning(_OFFER.c.external_id, _OFFER.c.id), rows)
+    return dict(result.all())
+
+
+def update_offers(session: Session, updates: list[tuple[int, dict]]) -> None:
+    _update_by_id(session, _OFFER, updates)
+
+
+def _update_by_id(session: Session, table, updates: list[tuple[int, dict]]) -> None:
+    """executemany UPDATE … WHERE id = :_id, grouped by the set of columns written."""
+    groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for row_id, values in updates:
+        groups[tuple(sorted(values))].append({**{f"v_{k}": v for k, v in values.items()}, "_id": row_id})
+    for cols, params in groups.items():
+        stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(f"v_{c}") for c in cols})
+        session.connection().execute(stmt, params)
+
+
+def replace_links_many(session: Session, links: list[tuple[int, Sequence[str], Sequence[str], Sequence[str],
+                                                            Sequence[str]]]) -> None:
+    ids = [x[0] for x in links]
+    for model in (OfferFunder, OfferSector, OfferPublic):
+        for chunk in _chunks(ids):
+            session.execute(delete(model).where(model.offer_id.in_(chunk)))
+    funders = [{"offer_id": i, "funder": f} for i, fs, _, _, _ in links for f in fs]
+    sectors = [{"offer_id": i, "sector": x} for i, _, xs, _, _ in links for x in xs]
+    publics = [{"offer_id": i, "role": "publics", "public": p} for i, _, _, ps, _ in links for p in ps]
+    publics += [{"offer_id": i, "role": "audience", "public": p} for i, _, _, _, ps in links for p in ps]
+    for model, rows in ((OfferFunder, funders), (OfferSector, sectors), (OfferPublic, publics)):
+        if rows:
+            session.execute(insert(model.__table__), rows)
 
 
 def replace_links(session: Session, offer_id: int, funders: Sequence[str], sectors: Sequence[str],
                   publics: Sequence[str], audience: Sequence[str]) -> None:
-    for model in (OfferFunder, OfferSector, OfferPublic):
-        session.execute(delete(model).where(model.offer_id == offer_id))
-    session.add_all([OfferFunder(offer_id=offer_id, funder=f) for f in funders])
-    session.add_all([OfferSector(offer_id=offer_id, sector=s) for s in sectors])
-    session.add_all([OfferPublic(offer_id=offer_id, role="publics", public=p) for p in publics])
-    session.add_all([OfferPublic(offer_id=offer_id, role="audience", public=p) for p in audience])
+    replace_links_many(session, [(offer_id, funders, sectors, publics, audience)])
+
+
+@dataclass(frozen=True)
+class SessionHead:
+    id: int
+    places_stated: int | None
+    places_available: int | None
+    places_updated_at: datetime | None
+    version: int
+    withdrawn_at: datetime | None
+
+
+def session_heads(session: Session, offer_ids: Sequence[int]) -> dict[int, dict[str, SessionHead]]:
+    out: dict[int, dict[str, SessionHead]] = defaultdict(dict)
+    cols = (_SESSION.c.offer_id, _SESSION.c.external_id, _SESSION.c.id, _SESSION.c.places_stated,
+            _SESSION.c.places_available, _SESSION.c.places_updated_at, _SESSION.c.version, _SESSION.c.withdrawn_at)
+    for chunk in _chunks(list(offer_ids)):
+        for oid, ext, *rest in session.execute(select(*cols).where(_SESSION.c.offer_id.in_(chunk))):
+            out[oid][ext] = SessionHead(*rest)
+    return out
+
+
+def insert_sessions(session: Session, rows: list[dict]) -> None:
+    if rows:
+        session.execute(insert(_SESSION), rows)
+
+
+def update_sessions(session: Session, updates: list[tuple[int, dict]]) -> None:
+    _update_by_id(session, _SESSION, updates)
+
+
+def withdraw_sessions(session: Session, ids: Sequence[int], now: datetime, seq: int) -> None:
+    for chunk in _chunks(list(ids)):
+        session.execute(update(_SESSION).where(_SESSION.c.id.in_(chunk)).values(
+            withdrawn_at=now, updated_at=now, change_seq=seq, version=_SESSION.c.version + 1))
+
+
+def withdraw_offers(session: Session, ids: Sequence[int], now: datetime, seq: int) -> None:
+    for chunk in _chunks(list(ids)):
+        session.execute(update(_OFFER).where(_OFFER.c.id.in_(chunk), _OFFER.c.withdrawn_at.is_(None)).values(
+            withdrawn_at=now, updated_at=now, change_seq=seq))
 
 
 # --- reads -------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -12,9 +13,9 @@ from app.auth.keys import Principal
 from app.catalogue import repository as repo
 from app.catalogue.locations import resolve_location
 from app.catalogue.models import Offer, TrainingSession
-from app.catalogue.places import apply_stated_places
+from app.catalogue.places import apply_stated_places, stated_places
 from app.catalogue.quality import offer_quality
-from app.catalogue.schemas import OfferIn, OfferOut, PlacesUpdate, SessionOut
+from app.catalogue.schemas import Location, OfferIn, OfferOut, PlacesUpdate, SessionIn, SessionOut
 from app.db import utcnow
 from app.problems import Forbidden, NotFound, PreconditionFailed
 from app.reference.catalogue_codes import SessionStatus
@@ -43,103 +44,149 @@ def check_if_match(if_match: str | None, etag: str) -> None:
 
 @dataclass
 class UpsertResult:
-    offer: Offer
+    offer_id: int
+    external_id: str
     created: bool
     changed: bool
 
 
-def upsert_offer(
-    session: Session,
-    source: str,
-    external_id: str,
-    data: OfferIn,
-    *,
-    raw_source: str | None = None,
-    raw_format: str | None = None,
-    now: datetime | None = None,
-    body_path: tuple = ("body",),
-) -> UpsertResult:
-    """Create or update one offer with its sessions. Unchanged content writes nothing."""
-    now = now or utcnow()
-    digest = content_hash(data)
-    offer = repo.offer_by_key(session, source, external_id)
-    if offer is not None and offer.content_hash == digest and offer.withdrawn_at is None:
-        return UpsertResult(offer, created=False, changed=False)
+@dataclass
+class OfferWrite:
+    """One offer to write. `locations` are resolved beforehand by importers (to reject one offer, not
+    the whole feed); left None they are resolved here and a bad code is a 422 naming the field."""
 
-    # Validate every location before writing anything.
-    locations = [
+    external_id: str
+    data: OfferIn
+    raw_source: str | None = None
+    raw_format: str | None = None
+    locations: list[Location | None] | None = None
+    digest: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            self.digest = content_hash(self.data)
+
+
+def resolve_locations(data: OfferIn, body_path: tuple = ("body",)) -> list[Location | None]:
+    return [
         resolve_location(s.location, [*body_path, "sessions", i, "location"]) if s.location else None
         for i, s in enumerate(data.sessions)
     ]
-    seq = repo.next_change_seq(session)
-    org = repo.organisation_for(session, data.organisation.name, data.organisation.siret)
-    created = offer is None
-    if offer is None:
-        offer = Offer(source=source, external_id=external_id, created_at=now, organisation_id=org.id,
-                      title="", kind="", modality="", content_hash="")
-    offer.organisation_id = org.id
-    offer.formation_id = data.formation_id
-    offer.title = data.title
-    offer.summary = data.summary
-    offer.kind = data.kind.value
-    offer.entry_min = data.entry_level.min.value if data.entry_level.min else None
-    offer.entry_max = data.entry_level.max.value if data.entry_level.max else None
-    offer.entry_min_rank = data.entry_level.min.rank if data.entry_level.min else None
-    offer.entry_max_rank = data.entry_level.max.rank if data.entry_level.max else None
-    offer.target_level = data.target_level.value if data.target_level else None
-    offer.literacy_accepted = [x.value for x in data.literacy_accepted]
-    offer.rome_codes = list(data.rome_codes)
-    offer.formacodes = list(data.formacodes)
-    offer.modality = data.modality.value
-    offer.hours_total = data.hours_total
-    offer.hours_per_week = data.hours_per_week
-    offer.childcare = data.childcare
-    offer.cost_to_learner = data.cost_to_learner
-    offer.certification = data.certification
-    offer.source_updated_at = data.source_updated_at
-    offer.quality = offer_quality(data)
-    offer.content_hash = digest
-    offer.raw_source = raw_source if raw_source is not None else offer.raw_source
-    offer.raw_format = raw_format if raw_format is not None else offer.raw_format
-    offer.updated_at = now
-    offer.withdrawn_at = None
-    offer.change_seq = seq
-    session.add(offer)
-    session.flush()
-    repo.replace_links(session, offer.id, [f.value for f in data.funders], [s.value for s in data.sectors],
-                       [p.value for p in data.publics], [p.value for p in data.audience])
 
-    existing = {s.external_id: s for s in repo.sessions_of(session, offer.id)}
-    for s_in, loc in zip(data.sessions, locations, strict=True):
-        row = existing.pop(s_in.external_id, None)
-        if row is None:
-            row = TrainingSession(offer_id=offer.id, external_id=s_in.external_id)
-        row.start_date, row.end_date = s_in.start_date, s_in.end_date
-        row.start_precision, row.end_precision = s_in.start_precision.value, s_in.end_precision.value
-        row.rolling_entry = s_in.rolling_entry
-        row.schedule = [slot.model_dump(mode="json") for slot in s_in.schedule]
-        loc_d = loc.model_dump() if loc else dict.fromkeys(
-            ("address", "postcode", "insee", "city", "departement", "region", "lat", "lon"))
-        for k, v in loc_d.items():
-            setattr(row, k, v)
-        row.capacity = s_in.capacity
-        row.funded_places = s_in.funded_places
-        apply_stated_places(row, s_in.places_available, now)
-        row.status = s_in.status.value
-        row.withdrawn_at = None
-        row.updated_at = now
-        row.version = (row.version or 0) + 1
-        row.change_seq = seq
-        session.add(row)
-    for row in existing.values():  # sessions absent from the body are withdrawn
-        if row.withdrawn_at is None:
-            row.withdrawn_at = now
-            row.updated_at = now
-            row.version += 1
-            row.change_seq = seq
-            session.add(row)
-    session.flush()
-    return UpsertResult(offer, created=created, changed=True)
+
+def _offer_values(w: OfferWrite, org_id: int, now: datetime, seq: int) -> dict[str, Any]:
+    d = w.data
+    return {
+        "organisation_id": org_id, "formation_id": d.formation_id, "title": d.title, "summary": d.summary,
+        "kind": d.kind.value,
+        "entry_min": d.entry_level.min.value if d.entry_level.min else None,
+        "entry_max": d.entry_level.max.value if d.entry_level.max else None,
+        "entry_min_rank": d.entry_level.min.rank if d.entry_level.min else None,
+        "entry_max_rank": d.entry_level.max.rank if d.entry_level.max else None,
+        "target_level": d.target_level.value if d.target_level else None,
+        "literacy_accepted": [x.value for x in d.literacy_accepted], "rome_codes": list(d.rome_codes),
+        "formacodes": list(d.formacodes), "modality": d.modality.value, "hours_total": d.hours_total,
+        "hours_per_week": d.hours_per_week, "childcare": d.childcare, "cost_to_learner": d.cost_to_learner,
+        "certification": d.certification, "source_updated_at": d.source_updated_at, "quality": offer_quality(d),
+        "content_hash": w.digest, "updated_at": now, "withdrawn_at": None, "change_seq": seq,
+    }
+
+
+_LOCATION_KEYS = ("address", "postcode", "insee", "city", "departement", "region", "lat", "lon")
+
+
+def _session_values(s_in: SessionIn, loc: Location | None, now: datetime, seq: int) -> dict[str, Any]:
+    loc_d = loc.model_dump() if loc else dict.fromkeys(_LOCATION_KEYS)
+    return {
+        "start_date": s_in.start_date, "end_date": s_in.end_date, "start_precision": s_in.start_precision.value,
+        "end_precision": s_in.end_precision.value, "rolling_entry": s_in.rolling_entry,
+        "schedule": [slot.model_dump(mode="json") for slot in s_in.schedule], **{k: loc_d[k] for k in _LOCATION_KEYS},
+        "capacity": s_in.capacity, "funded_places": s_in.funded_places, "status": s_in.status.value,
+        "withdrawn_at": None, "updated_at": now, "change_seq": seq,
+    }
+
+
+def upsert_offers(session: Session, source: str, writes: list[OfferWrite], *, now: datetime | None = None,
+                  body_path: tuple = ("body",)) -> list[UpsertResult]:
+    """Create or update offers of one source with their sessions, in a few statements per batch.
+
+    Unchanged content (same hash, not withdrawn) writes nothing. Sessions absent from an offer's
+    body are withdrawn. Every row written is stamped with one new `change_seq`. Used by the PUT
+    endpoint (a batch of one) and by importers (batches of hundreds): one code path."""
+    now = now or utcnow()
+    ext_ids = [w.external_id for w in writes]
+    existing = repo.offer_heads(session, source, ext_ids)
+    results: dict[str, UpsertResult] = {}
+    todo: list[OfferWrite] = []
+    for w in writes:
+        head = existing.get(w.external_id)
+        if head is not None and head.content_hash == w.digest and head.withdrawn_at is None:
+            results[w.external_id] = UpsertResult(head.id, w.external_id, created=False, changed=False)
+        else:
+            if w.locations is None:
+                w.locations = resolve_locations(w.data, body_path)
+            todo.append(w)
+    if todo:
+        seq = repo.next_change_seq(session)
+        orgs = repo.organisations_for(session, [(w.data.organisation.name, w.data.organisation.siret) for w in todo])
+        inserts, updates = [], []
+        for w in todo:
+            values = _offer_values(w, orgs[(w.data.organisation.name, w.data.organisation.siret)], now, seq)
+            if w.raw_source is not None:
+                values["raw_source"], values["raw_format"] = w.raw_source, w.raw_format
+            head = existing.get(w.external_id)
+            if head is None:
+                inserts.append({**values, "source": source, "external_id": w.external_id, "created_at": now,
+                                "raw_source": w.raw_source, "raw_format": w.raw_format})
+            else:
+                updates.append((head.id, values))
+        new_ids = repo.insert_offers(session, inserts)
+        repo.update_offers(session, updates)
+        ids = {**{w.external_id: existing[w.external_id].id for w in todo if w.external_id in existing}, **new_ids}
+        repo.replace_links_many(session, [
+            (ids[w.external_id], [f.value for f in w.data.funders], [x.value for x in w.data.sectors],
+             [p.value for p in w.data.publics], [p.value for p in w.data.audience]) for w in todo])
+        _write_sessions(session, todo, ids, now, seq)
+        for w in todo:
+            results[w.external_id] = UpsertResult(ids[w.external_id], w.external_id,
+                                                  created=w.external_id not in existing, changed=True)
+        session.expire_all()  # rows were written with Core statements: reload ORM objects on next access
+    return [results[e] for e in ext_ids]
+
+
+def _write_sessions(session: Session, todo: list[OfferWrite], ids: dict[str, int], now: datetime, seq: int) -> None:
+    current = repo.session_heads(session, [ids[w.external_id] for w in todo])
+    inserts: list[dict] = []
+    updates: list[tuple[int, dict]] = []
+    withdraw: list[int] = []
+    for w in todo:
+        offer_id = ids[w.external_id]
+        mine = current.get(offer_id, {})
+        for s_in, loc in zip(w.data.sessions, w.locations or [], strict=True):
+            values = _session_values(s_in, loc, now, seq)
+            head = mine.pop(s_in.external_id, None)
+            last_stated, live = (head.places_stated, head.places_available) if head else (None, None)
+            values["places_stated"], values["places_available"], replaced = stated_places(
+                last_stated, live, s_in.places_available)
+            if head is None:
+                inserts.append({**values, "offer_id": offer_id, "external_id": s_in.external_id, "version": 1,
+                                "places_updated_at": now if replaced else None})
+            else:
+                values["version"] = head.version + 1
+                values["places_updated_at"] = now if replaced else head.places_updated_at
+                updates.append((head.id, values))
+        withdraw += [h.id for h in mine.values() if h.withdrawn_at is None]
+    repo.insert_sessions(session, inserts)
+    repo.update_sessions(session, updates)
+    repo.withdraw_sessions(session, withdraw, now, seq)
+
+
+def upsert_offer(session: Session, source: str, external_id: str, data: OfferIn, *, raw_source: str | None = None,
+                 raw_format: str | None = None, now: datetime | None = None,
+                 body_path: tuple = ("body",)) -> UpsertResult:
+    """One offer (the PUT endpoint)."""
+    w = OfferWrite(external_id, data, raw_source=raw_source, raw_format=raw_format)
+    return upsert_offers(session, source, [w], now=now, body_path=body_path)[0]
 
 
 def withdraw_offer(session: Session, source: str, external_id: str, now: datetime | None = None) -> bool:
@@ -178,6 +225,9 @@ def update_places(
     session: Session, session_id: int, body: PlacesUpdate, principal: Principal, if_match: str | None
 ) -> TrainingSession:
     """The organisation states its live count (CONTRACT § Live places)."""
+    # The catalogue counter first, then the session row: the lock order of every writer
+    # (imports, prescriptions), so two writers on PostgreSQL never deadlock.
+    seq = repo.next_change_seq(session)
     row = repo.session_for_update(session, session_id)
     offer = repo.offer_by_id(session, row.offer_id) if row else None
     if row is None or row.withdrawn_at is not None or offer is None or offer.withdrawn_at is not None:
@@ -195,7 +245,7 @@ def update_places(
     row.places_updated_at = now
     row.version += 1
     row.updated_at = now
-    row.change_seq = repo.next_change_seq(session)
+    row.change_seq = seq
     offer.updated_at = now
     offer.change_seq = row.change_seq
     session.add_all([row, offer])

@@ -1,0 +1,353 @@
+"""Keeping the index in sync with the catalogue, and answering searches.
+
+Both engines learn about changes the same way: every catalogue write (PUT, DELETE, places, LHÉO
+import, and any later writer that follows the rule) bumps the catalogue sequence and stamps the
+offer and session rows it touched with it (`change_seq`), in the write's own transaction. So the
+changes an index lacks are "offers changed after the sequence it has seen" — no outbox to write,
+nothing to forget.
+
+- Embedded engine (`EmbeddedSync`): each process holds its own index and, before every search,
+  compares the catalogue sequence (one primary-key read) with the one it has applied and applies
+  the offers changed since, under the engine lock. A write is therefore searchable in every worker
+  as soon as its transaction has committed, which is before its response is sent.
+- Meilisearch (`MeiliIndexer`): one background thread per process; a lease row
+  (`search_indexer`) lets one process at a time push. It reads the sequence, pushes the offers
+  changed after `pushed_seq` (batches of 1,000, tasks awaited), then advances `pushed_seq`. Pushes
+  are idempotent: a push that fails halfway is simply redone. While Meilisearch is down writes go
+  on; the lag is pushed when it answers again, and /readyz says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from app.catalogue import repository as repo
+from app.db import Database, utcnow
+from app.search.documents import changed_offer_ids, load_documents
+from app.search.embedded import EmbeddedEngine, build_state
+from app.search.meili import MeiliClient, MeiliEngine, MeiliError, MeiliUnavailable
+from app.search.models import SearchIndexerState
+from app.search.port import EngineUnavailable, SearchEngine, SearchHits, SearchQuery, Suggestion
+from app.settings import Settings
+
+log = logging.getLogger("parcours_fle.search")
+
+LEASE_SECONDS = 30.0
+POLL_SECONDS = 0.1
+LAG_DEGRADED_SECONDS = 30.0
+
+
+def _apply_changes(engine: SearchEngine, session: Session, since_seq: int) -> int:
+    ids = changed_offer_ids(session, since_seq)
+    if not ids:
+        return 0
+    docs = load_documents(session, ids)
+    gone = [i for i in ids if i not in docs]
+    if gone:
+        engine.delete(gone)
+    if docs:
+        engine.index(docs.values())
+    return len(ids)
+
+
+class EmbeddedSync:
+    """Builds the process's embedded index and keeps it at the catalogue's latest sequence."""
+
+    def __init__(self, engine: EmbeddedEngine, db: Database) -> None:
+        self.engine = engine
+        self.db = db
+        self.seq = -1  # -1: not built yet
+        self._build_lock = threading.Lock()
+        self._compacting = False
+
+    def build(self) -> None:
+        """Build the whole index from the database (start-up); later calls do nothing."""
+        if self.seq >= 0:
+            return
+        with self._build_lock:
+            if self.seq >= 0:
+                return
+            t0 = time.perf_counter()
+            with self.db.session() as s:
+                seq = repo.current_change_seq(s)
+                state = build_state(load_documents(s).values())
+            with self.engine.lock:
+                self.engine.swap(state)
+                self.seq = seq
+            log.info("embedded search index built", extra={"offers": self.engine.size,
+                                                           "ms": round((time.perf_counter() - t0) * 1000)})
+
+    def refresh(self, session: Session) -> None:
+        """Apply what changed since the last refresh. Call it holding `engine.lock`, after `build`."""
+        seq = repo.current_change_seq(session)
+        if seq == self.seq:
+            return
+        _apply_changes(self.engine, session, self.seq)
+        self.seq = seq
+        if self.engine.needs_compaction() and not self._compacting:
+            self._compacting = True
+            threading.Thread(target=self._compact, name="search-compact", daemon=True).start()
+
+    def _compact(self) -> None:
+        try:
+            with self.db.session() as s:
+                seq = repo.current_change_seq(s)
+                state = build_state(load_documents(s).values())
+            with self.engine.lock, self.db.session() as s:
+                self.engine.swap(state)
+                self.seq = seq
+                self.refresh(s)
+        except Exception:
+            log.exception("embedded search compaction failed")
+        finally:
+            self._compacting = False
+
+
+@dataclass
+class IndexerStatus:
+    state: str  # ok | degraded | down
+    lag: int  # catalogue changes not pushed yet (sequence difference)
+    detail: str | None = None
+
+
+class MeiliIndexer:
+    """The only writer to the Meilisearch index, thanks to the lease row."""
+
+    def __init__(self, engine: MeiliEngine, db: Database, *, owner: str | None = None,
+                 batch: int = 1000) -> None:
+        self.engine = engine
+        self.db = db
+        self.name = engine.uid
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.batch = batch
+        self.ensured = False
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # --- lease and bookmark -------------------------------------------------------------------------
+
+    def _row(self, s: Session) -> SearchIndexerState:
+        row = s.get(SearchIndexerState, self.name)
+        if row is None:
+            row = SearchIndexerState(name=self.name)
+            s.add(row)
+            s.flush()
+        return row
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; False when another live process holds it."""
+        now = utcnow()
+        with self.db.session(write=True) as s:
+            row = self._row(s)
+            if row.owner not in (None, self.owner) and row.lease_until and row.lease_until > now:
+                return False
+            row.owner = self.owner
+            row.lease_until = now + timedelta(seconds=LEASE_SECONDS)
+            s.add(row)
+        return True
+
+    def release(self) -> None:
+        with self.db.session(write=True) as s:
+            s.execute(update(SearchIndexerState).where(SearchIndexerState.name == self.name,
+                                                       SearchIndexerState.owner == self.owner)
+                      .values(owner=None, lease_until=None))
+
+    def _advance(self, seq: int, *, reset: bool = False) -> bool:
+        with self.db.session(write=True) as s:
+            cond = [SearchIndexerState.name == self.name, SearchIndexerState.owner == self.owner]
+            if not reset:
+                cond.append(SearchIndexerState.pushed_seq < seq)
+            res = s.execute(update(SearchIndexerState).where(*cond).values(
+                pushed_seq=seq, last_push_at=utcnow(), last_error=None, last_error_at=None,
+                lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS)))
+            return res.rowcount == 1
+
+    def _record_error(self, message: str) -> None:
+        try:
+            with self.db.session(write=True) as s:
+                row = self._row(s)
+                row.last_error = message[:1000]
+                row.last_error_at = utcnow()
+                s.add(row)
+        except Exception:  # the database may be what is down
+            log.warning("could not record the search indexer error")
+
+    # --- work ---------------------------------------------------------------------------------------
+
+    def step(self) -> int:
+        """One round: push what changed since `pushed_seq`. Returns the number of offers pushed
+        (0 when up to date or when another process holds the lease)."""
+        if not self.acquire():
+            return 0
+        if not self.ensured:
+            if self.engine.ensure_index():
+                self._advance(0, reset=True)  # a new, empty index: push everything again
+            self.ensured = True
+        with self.db.session() as s:
+            pushed = self._row(s).pushed_seq
+            seq = repo.current_change_seq(s)
+            if seq <= pushed:
+                return 0
+            ids = changed_offer_ids(s, pushed)
+        done = 0
+        last = None
+        for i in range(0, len(ids), self.batch):
+            chunk = ids[i:i + self.batch]
+            with self.db.session() as s:
+                docs = load_documents(s, chunk)
+            if i and not self.acquire():  # renew the lease between batches of a long push
+                return done
+            last = self.engine.push(list(docs.values()), [x for x in chunk if x not in docs], wait=False) or last
+            done += len(chunk)
+        if last is not None:
+            self.engine.client.wait(last, timeout=60 + len(ids) / 50)
+        self._advance(seq)
+        return done
+
+    def push_pending(self, timeout: float = 600.0) -> int:
+        """Push until up to date (CLI import, reindex); stops early if another process holds the lease."""
+        deadline = time.monotonic() + timeout
+        total = 0
+        while time.monotonic() < deadline:
+            n = self.step()
+            total += n
+            if n == 0:
+                break
+        return total
+
+    def run(self) -> None:
+        backoff = POLL_SECONDS
+        while not self._stop.is_set():
+            try:
+                self.step()
+                backoff = POLL_SECONDS
+            except (MeiliError, EngineUnavailable) as exc:
+                log.warning("search indexer: %s", exc)
+                self._record_error(str(exc))
+                backoff = min(max(backoff * 2, 1.0), 30.0)
+            except Exception as exc:
+                log.exception("search indexer failed")
+                self._record_error(f"{exc.__class__.__name__}: {exc}")
+                backoff = min(max(backoff * 2, 1.0), 30.0)
+            self.wake.wait(backoff)
+            self.wake.clear()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="search-indexer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        try:
+            self.release()
+        except Exception:
+            log.warning("could not release the search indexer lease")
+
+    def status(self, s: Session) -> IndexerStatus:
+        if not self.engine.client.healthy():
+            return IndexerStatus("down", -1, "Meilisearch ne répond pas.")
+        row = s.get(SearchIndexerState, self.name)
+        pushed = row.pushed_seq if row else 0
+        lag = max(0, repo.current_change_seq(s) - pushed)
+        if row is not None and row.last_error:
+            return IndexerStatus("degraded", lag, row.last_error)
+        if lag and (row is None or row.last_push_at is None
+                    or utcnow() - row.last_push_at > timedelta(seconds=LAG_DEGRADED_SECONDS)):
+            return IndexerStatus("degraded", lag, "Index en retard sur le catalogue.")
+        return IndexerStatus("ok", lag)
+
+
+class SearchService:
+    """The engine chosen by the settings, with its synchronisation."""
+
+    def __init__(self, settings: Settings, db: Database, *, meili_client: MeiliClient | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        self.embedded: EmbeddedSync | None = None
+        self.indexer: MeiliIndexer | None = None
+        if settings.meili_url:
+            client = meili_client or MeiliClient(settings.meili_url, settings.meili_key)
+            self.engine: SearchEngine = MeiliEngine(client, settings.meili_index)
+            self.indexer = MeiliIndexer(self.engine, db)
+        else:
+            self.engine = EmbeddedEngine()
+            self.embedded = EmbeddedSync(self.engine, db)
+
+    @property
+    def engine_name(self) -> str:
+        return self.engine.name
+
+    def start(self) -> None:
+        """Background work of a server process: build the embedded index, or run the indexer."""
+        if self.embedded is not None:
+            threading.Thread(target=self._warm, name="search-build", daemon=True).start()
+        elif self.indexer is not None:
+            self.indexer.start()
+
+    def _warm(self) -> None:
+        try:
+            self.embedded.build()
+        except Exception:
+            log.exception("embedded search index build failed")
+
+    def stop(self) -> None:
+        if self.indexer is not None:
+            self.indexer.stop()
+            self.engine.client.close()
+
+    def _run(self, session: Session, call: Callable[[], SearchHits | list[Suggestion]]):
+        if self.embedded is not None:
+            self.embedded.build()  # waits for the start-up build (outside the engine lock)
+            with self.embedded.engine.lock:
+                self.embedded.refresh(session)
+                return call()
+        try:
+            return call()
+        except MeiliUnavailable as exc:
+            raise EngineUnavailable(str(exc)) from None
+
+    def search(self, session: Session, query: SearchQuery) -> SearchHits:
+        return self._run(session, lambda: self.engine.search(query))
+
+    def suggest(self, session: Session, words: tuple[str, ...], limit: int) -> list[Suggestion]:
+        return self._run(session, lambda: self.engine.suggest(words, limit))
+
+    def status(self, session: Session) -> IndexerStatus:
+        if self.indexer is not None:
+            return self.indexer.status(session)
+        return IndexerStatus("ok", 0)
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the database; returns the number of offers indexed."""
+        if self.embedded is not None:
+            self.embedded.seq = -1
+            self.embedded.build()
+            return self.engine.size
+        idx = self.indexer
+        if not idx.acquire():
+            raise RuntimeError("Un autre processus tient le verrou de l'indexeur : réessayez dans 30 s.")
+        with self.db.session() as s:
+            seq = repo.current_change_seq(s)
+            docs = load_documents(s)
+        self.engine.rebuild(docs.values())
+        idx.ensured = True
+        idx._advance(seq, reset=True)
+        idx.push_pending()
+        return len(docs)
