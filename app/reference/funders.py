@@ -38,7 +38,8 @@ class Funder(RefEnum):
     OTHER = ("other", "Autre", "Autre financeur (dont Agefiph).", _codes(["0", "1", "7"], ["0", "1", "7"]))
 
 
-_BOP104_TEXT = re.compile(r"\b(?:bop|programme|prog\.?|p)\s*-?\s*104\b|\b104\b", re.IGNORECASE)
+# "BOP 104", "programme 104", "P104" — not a bare 104 ("104 places").
+_BOP104_TEXT = re.compile(r"\b(?:bop|programme|prog\.?|p)\s*-?\s*104\b", re.IGNORECASE)
 _OFII_TEXT = re.compile(r"\bOFII\b|\bCIR\b|contrat d.int[ée]gration r[ée]publicaine", re.IGNORECASE)
 
 
