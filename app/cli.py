@@ -33,6 +33,32 @@ def migrate() -> None:
 
 
 @cli.command()
+def reindex() -> None:
+    """Reconstruit l'index de recherche depuis la base (Meilisearch : index temporaire puis échange, sans coupure)."""
+    import time
+
+    from app.migrate import upgrade_to_head
+    from app.search.meili import MeiliError
+    from app.search.port import EngineUnavailable
+    from app.search.service import SearchService
+
+    settings = Settings()
+    upgrade_to_head(settings.database_url)
+    service = SearchService(settings, _db())
+    t0 = time.perf_counter()
+    try:
+        n = service.reindex()
+    except (MeiliError, EngineUnavailable, RuntimeError) as exc:
+        err.print(f"[red]Réindexation impossible : {exc}[/red]")
+        raise typer.Exit(1) from None
+    finally:
+        service.stop()
+    where = ("Meilisearch, index « " + settings.meili_index + " »" if settings.meili_url
+             else "moteur intégré : chaque serveur le reconstruit en mémoire au démarrage")
+    err.print(f"Index de recherche reconstruit ({where}) : {n} offres en {time.perf_counter() - t0:.1f} s.")
+
+
+@cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Adresse d'écoute")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8000,

@@ -134,7 +134,7 @@ def search_page(db: Session, engine: SearchService, cursor_key: bytes, *, q: str
             ds = [_haversine(point[0], point[1], s.location.lat, s.location.lon) for s in sessions
                   if s.location is not None and s.location.lat is not None and s.location.lon is not None]
             distance = round(min(ds), 1) if ds else None
-        items.append(SearchItem(**{**offer.__dict__, "sessions": sessions}, distance_km=distance))
+        items.append(SearchItem.model_construct(**{**offer.__dict__, "sessions": sessions, "distance_km": distance}))
     more = offset + limit < hits.total
     next_cursor = encode_cursor(cursor_key, [offset + limit], fingerprint) if more else None
     return {"items": items, "total": hits.total, "facets": _ordered_facets(hits.facets), "next_cursor": next_cursor}

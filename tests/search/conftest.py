@@ -3,6 +3,7 @@ the real Meilisearch server (on SQLite). Each test module gets its own database 
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Iterator
@@ -83,10 +84,8 @@ def sapi(request, tmp_path_factory) -> Iterator[SearchApi]:
         app.state.db.dispose()
         if meili_client is not None:
             for uid in (overrides["meili_index"], overrides["meili_index"] + "__rebuild"):
-                try:
+                with contextlib.suppress(Exception):
                     meili_client.wait(meili_client.delete_index(uid))
-                except Exception:
-                    pass
             meili_client.close()
         if engine == "embedded-postgres":
             drop_database(url)

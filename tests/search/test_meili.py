@@ -1,0 +1,153 @@
+"""Meilisearch specifics: the thin client, settings at start-up, outage handling, the single
+indexer, zero-downtime rebuild. Needs the real server (TEST_MEILI_URL; CI runs it)."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.db import Database
+from app.main import create_app
+from app.migrate import upgrade_to_head
+from app.search.meili import MeiliClient, MeiliEngine, index_settings, settings_differ
+from app.search.models import SearchIndexerState
+from app.search.port import SearchQuery
+from app.search.service import MeiliIndexer, SearchService
+from tests.api.factories import offer_body
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.meili
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    url = f"sqlite:///{tmp_path}/meili.db"
+    upgrade_to_head(url)
+    return url
+
+
+@pytest.fixture
+def uid(meili):
+    name = "t_" + secrets.token_hex(4)
+    yield name
+    client = MeiliClient(meili.url, meili.key)
+    for u in (name, name + "__rebuild"):
+        with contextlib.suppress(Exception):
+            client.wait(client.delete_index(u))
+    client.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _settings(db_url, meili, uid, **kw):
+    return make_settings(db_url, meili_url=meili.url, meili_key=meili.key, meili_index=uid, **kw)
+
+
+def test_client_is_thin_httpx_with_identity_encoding(meili):
+    client = MeiliClient(meili.url, meili.key)
+    assert client.http.headers["accept-encoding"] == "identity"
+    assert client.healthy()
+    assert MeiliClient("http://127.0.0.1:1", "x").healthy() is False
+
+
+def test_settings_are_applied_at_start_up(db_url, meili, uid):
+    app = create_app(_settings(db_url, meili, uid))
+    with TestClient(app):
+        client = MeiliClient(meili.url, meili.key)
+        deadline = time.monotonic() + 10
+        while client.get_index(uid) is None or settings_differ(client.get_settings(uid), index_settings()):
+            assert time.monotonic() < deadline, "settings not applied"
+            time.sleep(0.05)
+        got = client.get_settings(uid)
+        assert "les" in got["stopWords"] and got["distinctAttribute"] == "offer_id"
+        assert got["synonyms"]["pole emploi"] == ["france travail"]
+        assert got["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
+        assert got["localizedAttributes"] == [{"attributePatterns": ["*"], "locales": ["fra"]}]
+        assert {"levels", "departements", "has_places", "_geo"} <= set(got["filterableAttributes"])
+    app.state.db.dispose()
+
+
+def test_writes_succeed_while_meilisearch_is_down_and_are_pushed_when_it_returns(db_url, meili, uid):
+    down = create_app(make_settings(db_url, meili_url=f"http://127.0.0.1:{_free_port()}", meili_key="x",
+                                    meili_index=uid))
+    with TestClient(down, raise_server_exceptions=False) as c:
+        key = c.app.state  # noqa: F841  (the app is up)
+        from app.auth.keys import Role, create_key
+
+        with down.state.db.session(write=True) as s:
+            _, admin = create_key(s, role=Role.ADMIN, name="t")
+        r = c.put("/v1/offers/carif-idf/DOWN_1", json=offer_body(title="Cours tatouinesque"),
+                  headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 201, r.text
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["search"] == "down"
+        assert ready.headers["content-type"].startswith("application/problem+json")
+        r = c.get("/v1/search", params={"q": "tatouinesque"})
+        assert r.status_code == 503 and r.json()["status"] == 503
+        assert c.get("/v1/suggest", params={"q": "tatou"}).status_code == 503
+        time.sleep(0.3)
+    down.state.db.dispose()
+    db = Database(db_url)
+    with db.session() as s:
+        row = s.get(SearchIndexerState, uid)
+        assert row is not None and row.pushed_seq == 0 and row.last_error  # the outage was recorded
+    # Meilisearch is back: the lag is pushed
+    service = SearchService(_settings(db_url, meili, uid), db)
+    assert service.indexer.push_pending() == 1
+    with db.session() as s:
+        hits = service.search(s, SearchQuery(words=("tatouinesque",)))
+        assert hits.total == 1
+        assert service.status(s).state == "ok" and service.status(s).lag == 0
+    service.stop()
+    db.dispose()
+
+
+def test_one_indexer_at_a_time(db_url, meili, uid):
+    db = Database(db_url)
+    client = MeiliClient(meili.url, meili.key)
+    a = MeiliIndexer(MeiliEngine(client, uid), db, owner="a")
+    b = MeiliIndexer(MeiliEngine(client, uid), db, owner="b")
+    assert a.acquire() and a.acquire()  # renewing is fine
+    assert not b.acquire()
+    assert b.step() == 0  # does nothing without the lease
+    a.release()
+    assert b.acquire() and not a.acquire()
+    client.close()
+    db.dispose()
+
+
+def test_reindex_rebuilds_through_a_temporary_index(db_url, meili, uid, monkeypatch):
+    app = create_app(_settings(db_url, meili, uid))
+    with TestClient(app) as c:
+        from app.auth.keys import Role, create_key
+
+        with app.state.db.session(write=True) as s:
+            _, admin = create_key(s, role=Role.ADMIN, name="t")
+        for i in range(3):
+            r = c.put(f"/v1/offers/carif-idf/RE_{i}", json=offer_body(title=f"Cours wombatesque {i}"),
+                      headers={"Authorization": f"Bearer {admin}"})
+            assert r.status_code == 201
+    app.state.db.dispose()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("MEILI_URL", meili.url)
+    monkeypatch.setenv("MEILI_KEY", meili.key)
+    monkeypatch.setenv("MEILI_INDEX", uid)
+    result = CliRunner().invoke(cli, ["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "3 offres" in result.output
+    client = MeiliClient(meili.url, meili.key)
+    assert client.get_index(uid + "__rebuild") is None
+    res = client.search(uid, {"q": "wombatesque", "page": 1, "hitsPerPage": 10})
+    assert res["totalHits"] == 3
+    client.close()
