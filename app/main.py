@@ -7,8 +7,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from app.api import catalogue, ops, reference, search
+from app.api import catalogue, match, ops, reference, search
 from app.api.errors import install_error_handlers
+from app.catalogue.snapshots import SnapshotStore
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.reference.tension import load_tension
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.metrics = Metrics()
     app.state.tension = load_tension(settings.tension_csv)
+    app.state.snapshots = SnapshotStore()
     app.state.search = SearchService(settings, db)
 
     install_error_handlers(app)
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reference.router)
     app.include_router(catalogue.router)
     app.include_router(search.router)
+    app.include_router(match.router)
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

@@ -324,3 +324,50 @@ def count_live_sessions(session: Session) -> int:
 
 def ping(session: Session) -> None:
     session.execute(text("SELECT 1"))
+
+
+# --- matching feed ------------------------------------------------------------------------------
+
+_OFFER_FACTS = ("id", "kind", "modality", "entry_min", "entry_max", "target_level", "literacy_accepted",
+                "rome_codes", "childcare", "cost_to_learner", "quality")
+_SESSION_FACTS = ("id", "offer_id", "status", "start_date", "start_precision", "end_date", "end_precision",
+                  "rolling_entry", "schedule", "places_available", "lat", "lon", "city", "region")
+
+
+@dataclass
+class MatchFeed:
+    """Sessions of live offers changed since a stamp (all of them when `since` is None)."""
+
+    seq: int
+    offers: dict[int, dict]
+    sessions: list[dict]
+    removed_session_ids: list[int]
+
+
+def match_feed(session: Session, since: int | None) -> MatchFeed:
+    seq = current_change_seq(session)
+    s_cols = [_SESSION.c[c] for c in _SESSION_FACTS] + [_SESSION.c.withdrawn_at, _OFFER.c.withdrawn_at.label("ow")]
+    base = select(*s_cols).join(_OFFER, _OFFER.c.id == _SESSION.c.offer_id)
+    if since is None:
+        queries = [base.where(_SESSION.c.withdrawn_at.is_(None), _OFFER.c.withdrawn_at.is_(None))]
+    else:  # two indexed probes rather than one OR across tables
+        queries = [base.where(_SESSION.c.change_seq > since), base.where(_OFFER.c.change_seq > since)]
+    rows: dict[int, dict] = {}
+    for q in queries:
+        for r in session.execute(q).mappings():
+            rows[r["id"]] = dict(r)
+    removed = [sid for sid, r in rows.items() if r["withdrawn_at"] is not None or r["ow"] is not None]
+    live = [r for r in rows.values() if r["withdrawn_at"] is None and r["ow"] is None]
+    offer_ids = sorted({r["offer_id"] for r in live})
+    offers: dict[int, dict] = {}
+    for chunk in _chunks(offer_ids, 900):
+        for r in session.execute(select(*[_OFFER.c[c] for c in _OFFER_FACTS]).where(_OFFER.c.id.in_(chunk))).mappings():
+            offers[r["id"]] = {**r, "funders": [], "sectors": [], "publics": [], "audience": []}
+        for oid, f in session.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(chunk))):
+            offers[oid]["funders"].append(f)
+        for oid, x in session.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(chunk))):
+            offers[oid]["sectors"].append(x)
+        for oid, role, p in session.execute(select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public)
+                                            .where(OfferPublic.offer_id.in_(chunk))):
+            offers[oid][role].append(p)
+    return MatchFeed(seq=seq, offers=offers, sessions=live, removed_session_ids=removed)

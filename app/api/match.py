@@ -1,0 +1,85 @@
+"""`POST /v1/match` (CONTRACT § Matching): the pure core ranks, this layer fetches and answers.
+
+The profile is neither stored nor logged (the access log carries the route, never the body)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from app.api.deps import ADVISERS, ReadDB
+from app.auth.keys import Principal
+from app.catalogue import repository as repo
+from app.catalogue.schemas import OfferOut, SessionOut
+from app.matching import MatchRequest, UnknownCommune, match, paris_today, resolve_home
+from app.matching.core import EXCLUSION_ORDER
+from app.problems import Unprocessable
+from app.reference.levels import Level
+
+router = APIRouter(prefix="/v1", tags=["matching"])
+
+
+class ReasonOut(BaseModel):
+    criterion: str
+    status: str = Field(description="met | partial | unknown | unmet")
+    detail: str = Field(description="Phrase en français, lisible par le conseiller")
+
+
+class MatchResult(BaseModel):
+    offer: OfferOut
+    session: SessionOut
+    score: int = Field(ge=0, le=100)
+    distance_km: float | None
+    travel_minutes: int | None
+    reasons: list[ReasonOut]
+
+
+class Excluded(BaseModel):
+    distance: int
+    status: int
+    dates: int
+    places: int
+    level: int
+    literacy: int
+    publics: int
+    schedule: int
+
+
+class MatchResponse(BaseModel):
+    target_level: Level
+    results: list[MatchResult]
+    excluded: Excluded
+    candidates: int = Field(description="Sessions of non-withdrawn offers = total_results + excluded")
+    total_results: int = Field(description="Sessions that pass every rule (results holds the best `limit`)")
+    available_from: str
+
+
+@router.post("/match", response_model=MatchResponse, summary="Classer les sessions pour une personne")
+def post_match(body: MatchRequest, db: ReadDB, request: Request,
+               _: Annotated[Principal, Depends(ADVISERS)]) -> dict:
+    try:
+        home = resolve_home(body.profile.home)
+    except UnknownCommune as exc:
+        raise Unprocessable.at(list(exc.loc), exc.msg) from None
+    snapshot = request.app.state.snapshots.get(db)
+    outcome = match(body.profile, home, snapshot, today=paris_today(), limit=body.limit,
+                    tension=request.app.state.tension)
+    offers = {o.id: o for o in repo.load_offers_out(db, sorted({r.offer_id for r in outcome.results}))}
+    results = []
+    for r in outcome.results:
+        offer = offers.get(r.offer_id)
+        session = next((s for s in offer.sessions if s.id == r.session_id), None) if offer else None
+        if offer is None or session is None:  # withdrawn between the snapshot and this read
+            continue
+        results.append({"offer": offer, "session": session, "score": r.score, "distance_km": r.distance_km,
+                        "travel_minutes": r.travel_minutes, "reasons": [x.as_dict() for x in r.reasons]})
+    return {
+        "target_level": outcome.target_level,
+        "results": results,
+        "excluded": {k: outcome.excluded[k] for k in EXCLUSION_ORDER},
+        "candidates": outcome.candidates,
+        "total_results": outcome.total_results,
+        "available_from": outcome.available_from.isoformat(),
+    }
