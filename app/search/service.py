@@ -322,6 +322,9 @@ class SearchService:
             return call()
         except MeiliUnavailable as exc:
             raise EngineUnavailable(str(exc)) from None
+        except MeiliError as exc:  # e.g. the index or its settings not there yet (first start-up)
+            log.warning("search refused by Meilisearch: %s (%s)", exc, exc.code)
+            raise EngineUnavailable(str(exc)) from None
 
     def search(self, session: Session, query: SearchQuery) -> SearchHits:
         return self._run(session, lambda: self.engine.search(query))
@@ -351,3 +354,20 @@ class SearchService:
         idx._advance(seq, reset=True)
         idx.push_pending()
         return len(docs)
+
+
+def push_pending(settings: Settings, db: Database, timeout: float = 600.0) -> int:
+    """For batch writers outside the server (CLI import): push what they wrote to Meilisearch now,
+    unless a server's indexer holds the lease (it will push within a second). No-op on the
+    embedded engine (servers catch up on their next search). Never raises: the catalogue write has
+    already succeeded, and a failed push is retried by the servers' indexer."""
+    if not settings.meili_url:
+        return 0
+    service = SearchService(settings, db)
+    try:
+        return service.indexer.push_pending(timeout=timeout)
+    except Exception as exc:
+        log.warning("search push after import deferred: %s", exc)
+        return 0
+    finally:
+        service.stop()

@@ -151,3 +151,21 @@ def test_reindex_rebuilds_through_a_temporary_index(db_url, meili, uid, monkeypa
     res = client.search(uid, {"q": "wombatesque", "page": 1, "hitsPerPage": 10})
     assert res["totalHits"] == 3
     client.close()
+
+
+def test_push_pending_for_batch_writers(db_url, meili, uid):
+    from app.catalogue.schemas import OfferIn
+    from app.catalogue.service import upsert_offer
+    from app.search.service import push_pending
+
+    db = Database(db_url)
+    with db.session(write=True) as s:  # what a CLI import does: write straight to the database
+        upsert_offer(s, "carif-idf", "CLI_1", OfferIn(**offer_body(title="Cours ocelotesque")))
+    down = make_settings(db_url, meili_url=f"http://127.0.0.1:{_free_port()}", meili_index=uid)
+    assert push_pending(down, db) == 0  # Meilisearch down: the import still succeeds
+    assert push_pending(_settings(db_url, meili, uid), db) == 1
+    client = MeiliClient(meili.url, meili.key)
+    assert client.search(uid, {"q": "ocelotesque", "page": 1, "hitsPerPage": 5})["totalHits"] == 1
+    client.close()
+    assert push_pending(make_settings(db_url), db) == 0  # embedded: nothing to push
+    db.dispose()
