@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.search.start()
+        threading.Thread(target=app.state.snapshots.warm, args=(db,), name="snapshot-warm", daemon=True).start()
         yield
         app.state.search.stop()
         db.dispose()

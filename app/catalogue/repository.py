@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import TypeAdapter
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, text, update
 from sqlmodel import Session, select
 
@@ -202,11 +203,19 @@ def withdraw_offers(session: Session, ids: Sequence[int], now: datetime, seq: in
 # --- reads -------------------------------------------------------------------------------------
 
 
+LOCATION_KEYS = ("address", "postcode", "insee", "city", "departement", "region", "lat", "lon")
+
+
+def location_from(values: dict) -> dict | None:
+    """A session's location from its flat columns; None when nothing locates it (remote, unknown)."""
+    loc = {k: values[k] for k in LOCATION_KEYS}
+    located = loc["insee"] is not None or loc["postcode"] is not None or loc["lat"] is not None or loc["address"]
+    return loc if located else None
+
+
 def _location_of(s: TrainingSession) -> Location | None:
-    if s.insee is None and s.postcode is None and s.lat is None and s.address is None:
-        return None
-    return Location(address=s.address, postcode=s.postcode, insee=s.insee, city=s.city,
-                    departement=s.departement, region=s.region, lat=s.lat, lon=s.lon)
+    loc = location_from({k: getattr(s, k) for k in LOCATION_KEYS})
+    return Location(**loc) if loc else None
 
 
 def session_out(s: TrainingSession) -> SessionOut:
@@ -219,50 +228,62 @@ def session_out(s: TrainingSession) -> SessionOut:
     )
 
 
+_OFFER_OUT = TypeAdapter(list[OfferOut])
+_ORG = Organisation.__table__
+_OFFER_READ = [_OFFER.c[c] for c in (
+    "id", "source", "external_id", "formation_id", "title", "summary", "kind", "entry_min", "entry_max",
+    "target_level", "literacy_accepted", "rome_codes", "formacodes", "modality", "hours_total", "hours_per_week",
+    "childcare", "cost_to_learner", "certification", "created_at", "updated_at", "source_updated_at", "quality",
+    "withdrawn_at")] + [_ORG.c.name.label("org_name"), _ORG.c.siret.label("org_siret")]
+_SESSION_READ = [_SESSION.c[c] for c in (
+    "id", "offer_id", "external_id", "start_date", "end_date", "start_precision", "end_precision", "rolling_entry",
+    "schedule", "address", "postcode", "insee", "city", "departement", "region", "lat", "lon", "capacity",
+    "places_available", "places_updated_at", "funded_places", "status")]
+
+
+def _session_dict(r) -> dict:
+    d = dict(r)
+    d["location"] = location_from(d)
+    for k in LOCATION_KEYS:
+        del d[k]
+    return d
+
+
 def load_offers_out(session: Session, offer_ids: Sequence[int]) -> list[OfferOut]:
-    """Whole offers (with their live sessions) in the order of `offer_ids`, in five queries."""
+    """Whole offers (with their live sessions) in the order of `offer_ids`: six Core queries and one
+    validation pass (this is on the hot path of match and search)."""
     if not offer_ids:
         return []
     ids = list(offer_ids)
-    offers = {o.id: o for o in session.exec(select(Offer).where(Offer.id.in_(ids)))}
-    orgs = {o.id: o for o in session.exec(
-        select(Organisation).where(Organisation.id.in_({o.organisation_id for o in offers.values()})))}
-    funders: dict[int, list[str]] = defaultdict(list)
+    offers = {r["id"]: dict(r) for r in session.execute(
+        select(*_OFFER_READ).join(_ORG, _ORG.c.id == _OFFER.c.organisation_id).where(_OFFER.c.id.in_(ids))).mappings()}
+    for o in offers.values():
+        o.update(funders=[], sectors=[], publics=[], audience=[], sessions=[])
     for oid, f in session.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(ids))):
-        funders[oid].append(f)
-    sectors: dict[int, list[str]] = defaultdict(list)
-    for oid, s in session.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(ids))):
-        sectors[oid].append(s)
-    publics: dict[tuple[int, str], list[str]] = defaultdict(list)
+        offers[oid]["funders"].append(f)
+    for oid, x in session.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(ids))):
+        offers[oid]["sectors"].append(x)
     for oid, role, p in session.execute(
         select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public).where(OfferPublic.offer_id.in_(ids))
     ):
-        publics[(oid, role)].append(p)
-    sessions: dict[int, list[TrainingSession]] = defaultdict(list)
-    for s in session.exec(
-        select(TrainingSession).where(TrainingSession.offer_id.in_(ids), TrainingSession.withdrawn_at.is_(None))
-        .order_by(TrainingSession.offer_id, TrainingSession.start_date, TrainingSession.id)
-    ):
-        sessions[s.offer_id].append(s)
+        offers[oid][role].append(p)
+    for r in session.execute(
+        select(*_SESSION_READ).where(_SESSION.c.offer_id.in_(ids), _SESSION.c.withdrawn_at.is_(None))
+        .order_by(_SESSION.c.offer_id, _SESSION.c.start_date, _SESSION.c.id)
+    ).mappings():
+        offers[r["offer_id"]]["sessions"].append(_session_dict(r))
     out = []
     for oid in ids:
         o = offers.get(oid)
         if o is None:
             continue
-        org = orgs[o.organisation_id]
-        out.append(OfferOut(
-            id=o.id, source=o.source, external_id=o.external_id, formation_id=o.formation_id, title=o.title,
-            summary=o.summary, kind=o.kind, organisation={"name": org.name, "siret": org.siret},
-            funders=sorted(funders[oid]), entry_level={"min": o.entry_min, "max": o.entry_max},
-            target_level=o.target_level, literacy_accepted=o.literacy_accepted, sectors=sorted(sectors[oid]),
-            rome_codes=o.rome_codes, formacodes=o.formacodes, modality=o.modality, hours_total=o.hours_total,
-            hours_per_week=o.hours_per_week, publics=sorted(publics[(oid, "publics")]),
-            audience=sorted(publics[(oid, "audience")]), childcare=o.childcare,
-            cost_to_learner=o.cost_to_learner, certification=o.certification, created_at=o.created_at,
-            updated_at=o.updated_at, source_updated_at=o.source_updated_at, quality=o.quality,
-            withdrawn=o.withdrawn_at is not None, sessions=[session_out(s) for s in sessions[oid]],
-        ))
-    return out
+        o["organisation"] = {"name": o.pop("org_name"), "siret": o.pop("org_siret")}
+        o["entry_level"] = {"min": o.pop("entry_min"), "max": o.pop("entry_max")}
+        o["withdrawn"] = o.pop("withdrawn_at") is not None
+        for key in ("funders", "sectors", "publics", "audience"):
+            o[key].sort()
+        out.append(o)
+    return _OFFER_OUT.validate_python(out)
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class OfferWrite:
     raw_format: str | None = None
     locations: list[Location | None] | None = None
     digest: str = field(default="")
+    extra: dict[str, Any] = field(default_factory=dict)  # more offer columns (importers' bookkeeping)
 
     def __post_init__(self) -> None:
         if not self.digest:
@@ -92,15 +93,12 @@ def _offer_values(w: OfferWrite, org_id: int, now: datetime, seq: int) -> dict[s
     }
 
 
-_LOCATION_KEYS = ("address", "postcode", "insee", "city", "departement", "region", "lat", "lon")
-
-
 def _session_values(s_in: SessionIn, loc: Location | None, now: datetime, seq: int) -> dict[str, Any]:
-    loc_d = loc.model_dump() if loc else dict.fromkeys(_LOCATION_KEYS)
+    loc_d = loc.model_dump() if loc else dict.fromkeys(repo.LOCATION_KEYS)
     return {
         "start_date": s_in.start_date, "end_date": s_in.end_date, "start_precision": s_in.start_precision.value,
         "end_precision": s_in.end_precision.value, "rolling_entry": s_in.rolling_entry,
-        "schedule": [slot.model_dump(mode="json") for slot in s_in.schedule], **{k: loc_d[k] for k in _LOCATION_KEYS},
+        "schedule": [slot.model_dump(mode="json") for slot in s_in.schedule], **{k: loc_d[k] for k in repo.LOCATION_KEYS},
         "capacity": s_in.capacity, "funded_places": s_in.funded_places, "status": s_in.status.value,
         "withdrawn_at": None, "updated_at": now, "change_seq": seq,
     }
@@ -134,6 +132,7 @@ def upsert_offers(session: Session, source: str, writes: list[OfferWrite], *, no
             values = _offer_values(w, orgs[(w.data.organisation.name, w.data.organisation.siret)], now, seq)
             if w.raw_source is not None:
                 values["raw_source"], values["raw_format"] = w.raw_source, w.raw_format
+            values.update(w.extra)
             head = existing.get(w.external_id)
             if head is None:
                 inserts.append({**values, "source": source, "external_id": w.external_id, "created_at": now,

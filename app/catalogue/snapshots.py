@@ -7,12 +7,53 @@ own snapshot, all following the same counter, so a write is matched as soon as i
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from sqlmodel import Session
 
 from app.catalogue import repository as repo
+from app.db import Database
 from app.matching import Candidate, Snapshot
+from app.matching.candidate import slots_from
+from app.reference.catalogue_codes import DatePrecision, Kind, Modality, SessionStatus
+from app.reference.funders import Funder
+from app.reference.levels import Level, Literacy
+from app.reference.publics import Public
+from app.reference.sectors import Sector
+
+log = logging.getLogger("parcours_fle.matching")
+
+
+def _offer_facts(o: dict) -> dict:
+    """Offer-level Candidate fields, converted once per offer (an offer has several sessions)."""
+    return {
+        "offer_id": o["id"], "kind": Kind(o["kind"]), "modality": Modality(o["modality"]),
+        "entry_min": Level(o["entry_min"]) if o["entry_min"] else None,
+        "entry_max": Level(o["entry_max"]) if o["entry_max"] else None,
+        "target_level": Level(o["target_level"]) if o["target_level"] else None,
+        "literacy_accepted": frozenset(Literacy(x) for x in o["literacy_accepted"] or ()),
+        "publics": frozenset(Public(x) for x in o["publics"]), "audience": frozenset(Public(x) for x in o["audience"]),
+        "sectors": frozenset(Sector(x) for x in o["sectors"]), "rome_codes": frozenset(o["rome_codes"] or ()),
+        "funders": tuple(Funder(x) for x in o["funders"]), "childcare": o["childcare"],
+        "cost_to_learner": None if o["cost_to_learner"] is None else float(o["cost_to_learner"]),
+        "quality": float(o["quality"] or 0.0),
+    }
+
+
+def candidates_from(feed: repo.MatchFeed) -> list[Candidate]:
+    offers = {oid: _offer_facts(o) for oid, o in feed.offers.items()}
+    return [
+        Candidate(
+            session_id=s["id"], **offers[s["offer_id"]], status=SessionStatus(s["status"]),
+            start_date=s["start_date"], start_precision=DatePrecision(s["start_precision"]),
+            end_date=s["end_date"], end_precision=DatePrecision(s["end_precision"]),
+            rolling_entry=bool(s["rolling_entry"]), schedule=slots_from(s["schedule"] or ()),
+            places_available=s["places_available"], lat=s["lat"], lon=s["lon"], city=s["city"], region=s["region"],
+        )
+        for s in feed.sessions
+    ]
 
 
 class SnapshotStore:
@@ -32,9 +73,20 @@ class SnapshotStore:
 
     def _refresh(self, session: Session) -> None:
         feed = repo.match_feed(session, None if self._snapshot is None else self._seq)
-        candidates = [Candidate.from_records(feed.offers[s["offer_id"]], s) for s in feed.sessions]
+        candidates = candidates_from(feed)
         if self._snapshot is None:
+            started = time.perf_counter()
             self._snapshot = Snapshot.build(candidates)
+            log.info("matching snapshot built", extra={"count": len(candidates),
+                                                       "duration_ms": round((time.perf_counter() - started) * 1000)})
         else:
             self._snapshot = self._snapshot.apply(candidates, feed.removed_session_ids)
         self._seq = feed.seq
+
+    def warm(self, db: Database) -> None:
+        """Build the snapshot ahead of the first match (run in a thread at start-up)."""
+        try:
+            with db.session() as session:
+                self.get(session)
+        except Exception:  # a cold snapshot is built on the first match instead
+            log.exception("matching snapshot warm-up failed")

@@ -63,3 +63,22 @@ def test_flat_rows_and_remote() -> None:
     assert (c.entry_min, c.entry_max, c.modality, c.status) == (Level.A0, Level.A1, Modality.REMOTE,
                                                                  SessionStatus.FULL)
     assert c.schedule == () and c.lat is None and c.publics == frozenset()
+
+
+def test_snapshot_store_builds_the_same_candidates_as_from_records(tmp_path):
+    """The store's fast builder (offer facts converted once) must agree with `from_records`."""
+    from app.catalogue import repository as repo
+    from app.catalogue.demo import load_demo
+    from app.catalogue.snapshots import candidates_from
+    from app.db import Database
+    from app.migrate import upgrade_to_head
+
+    url = f"sqlite:///{tmp_path}/c.db"
+    upgrade_to_head(url)
+    db = Database(url)
+    load_demo(db)
+    with db.session() as s:
+        feed = repo.match_feed(s, None)
+    fast = candidates_from(feed)
+    slow = [Candidate.from_records(feed.offers[x["offer_id"]], x) for x in feed.sessions]
+    assert len(fast) >= 400 and fast == slow
