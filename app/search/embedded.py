@@ -69,13 +69,19 @@ def _bits(codes: Iterable[str], table: dict[str, int]) -> int:
 
 
 def _bit_counts(values: np.ndarray, names: list[str]) -> dict[str, int]:
-    """How many values have each bit set (names[i] ↔ bit i)."""
-    width = values.dtype.itemsize
+    """How many values have each bit set (names[i] ↔ bit i): one bincount over the distinct masks
+    (a few hundred at most), then the bits of those."""
     if values.size == 0:
         return {}
-    bits = np.unpackbits(values.view(np.uint8).reshape(-1, width), axis=1, bitorder="little")
-    counts = bits.sum(axis=0, dtype=np.int64)
-    return {name: int(counts[i]) for i, name in enumerate(names) if counts[i]}
+    combos = np.bincount(values.astype(np.intp))
+    present = np.flatnonzero(combos)
+    counts = combos[present]
+    out = {}
+    for i, name in enumerate(names):
+        n = int(counts[(present & (1 << i)) != 0].sum())
+        if n:
+            out[name] = n
+    return out
 
 
 class _Column:
