@@ -1,0 +1,102 @@
+// Entry point: views (#recherche, #trouver, #prescriptions), the API key panel, module start-up.
+
+import { getKey, onKeyChange, setKey } from "./api.js";
+import { $, $$ } from "./dom.js";
+import { loadReferences } from "./labels.js";
+import { initMatch } from "./match.js";
+import { initPrescribe, onPrescribed } from "./prescribe.js";
+import { initPrescriptions, loadPrescriptions } from "./prescriptions.js";
+import { initSearch } from "./search.js";
+
+const VIEWS = ["recherche", "trouver", "prescriptions"];
+let firstRoute = true;
+
+function currentView() {
+  const name = location.hash.replace("#", "");
+  return VIEWS.includes(name) ? name : "recherche";
+}
+
+function route() {
+  const view = currentView();
+  for (const section of $$(".pf-view")) section.hidden = section.dataset.view !== view;
+  for (const link of $$(".pf-views__link")) {
+    if (link.dataset.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const heading = $(`#h-${view}`);
+  document.title = `${heading.textContent} — Parcours FLE`;
+  if (view === "prescriptions") loadPrescriptions();
+  if (!firstRoute) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+  firstRoute = false;
+}
+
+function showKeyState() {
+  const key = getKey();
+  $("#key-state").textContent = key ? "Clé d'API enregistrée" : "Clé d'API : aucune";
+  $("#key-toggle").classList.toggle("pf-key-toggle--set", Boolean(key));
+}
+
+function initKeyPanel() {
+  const panel = $("#key-panel");
+  const toggle = $("#key-toggle");
+  const setOpen = (open) => {
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) $("#key-input").focus();
+  };
+  toggle.addEventListener("click", () => setOpen(panel.hidden));
+  $("#key-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const value = $("#key-input").value.trim();
+    if (!value) {
+      $("#key-message").textContent = "Collez votre clé d'API avant d'enregistrer.";
+      $("#key-input").focus();
+      return;
+    }
+    setKey(value);
+    $("#key-input").value = "";
+    $("#key-message").textContent = "Clé enregistrée pour cet onglet.";
+    setOpen(false);
+    toggle.focus();
+  });
+  $("#key-clear").addEventListener("click", () => {
+    setKey("");
+    $("#key-input").value = "";
+    $("#key-message").textContent = "Clé effacée.";
+  });
+  // Any message that points at the key opens the panel on demand.
+  document.addEventListener("click", (ev) => {
+    if (ev.target.closest("[data-open-key]")) {
+      ev.preventDefault();
+      setOpen(true);
+    }
+  });
+  onKeyChange(() => {
+    showKeyState();
+    if (currentView() === "prescriptions") loadPrescriptions();
+  });
+  showKeyState();
+}
+
+async function main() {
+  initKeyPanel();
+  window.addEventListener("hashchange", route);
+  route();
+  try {
+    await loadReferences();
+  } catch (err) {
+    $("#global-alert").textContent = `Les listes de référence n'ont pas pu être chargées : ${err.message}`;
+  }
+  initSearch();
+  initPrescriptions();
+  await Promise.all([initMatch(), initPrescribe()]);
+  onPrescribed(() => {
+    if (currentView() === "prescriptions") loadPrescriptions();
+  });
+  document.documentElement.dataset.ready = "true";
+}
+
+main();
