@@ -16,6 +16,7 @@ from app.observability import Metrics, RequestContextMiddleware, configure_loggi
 from app.reference.tension import load_tension
 from app.search.service import SearchService
 from app.settings import Settings
+from app.web import page
 
 API_DESCRIPTION = """Catalogue, matching et prescription directe des formations de français
 (FLE à visée professionnelle, alphabétisation, CIR…) pour les conseillers France Travail, missions
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalogue.router)
     app.include_router(search.router)
     app.include_router(match.router)
+    app.include_router(page.router)
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
