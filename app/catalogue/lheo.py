@@ -21,6 +21,9 @@ No database and no HTTP here: the import service stages and upserts what this yi
   on its own: an error rejects that action only, warnings keep it.
 * `LheoDocumentError` may come after items were yielded (a truncated file is noticed at its end):
   callers stage everything and apply nothing unless the iterator finishes normally.
+* Re-imports: every item carries `source_hash`, a digest of its `formation` as sent (plus the mapper's
+  fingerprint, `mapper_fingerprint()`); with `known(ref, source_hash)` the caller says which actions
+  it already holds from that very fragment, and those come out as `Unchanged` without being mapped.
 * `raw_source` is the `formation` element serialised with only that action (its other actions
   removed), with personal contact fields (civilité, nom, prénom, portable, courriel of the
   `contact-*` blocks) removed — data minimisation (notes/lheo.md §13).
@@ -31,7 +34,9 @@ The mapping rules themselves are the pure functions of `app.catalogue.lheo_rules
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
+import hashlib
 import io
 import os
 import re
@@ -91,6 +96,7 @@ class ParsedOffer:
     source_updated_at: datetime | None = None
     version: str = "2.3"
     programmes: list[str] = field(default_factory=list)  # funders' programme texts, as written
+    source_hash: str = ""  # see `source_digest`
 
     @property
     def ref(self) -> str:
@@ -113,7 +119,16 @@ class Rejected:
     errors: list[str]
 
 
-LheoItem = ParsedOffer | Skipped | Rejected
+@dataclass(slots=True, frozen=True)
+class Unchanged:
+    """An action the caller already holds from the same fragment (`known` said so): not mapped again."""
+
+    ref: str
+    source_hash: str
+
+
+LheoItem = ParsedOffer | Skipped | Rejected | Unchanged
+KnownFn = Callable[[str, str], bool]
 Source = str | os.PathLike[str] | bytes | bytearray | IO[bytes]
 
 
@@ -125,23 +140,27 @@ def paris_today() -> date:
 # Document level
 # ---------------------------------------------------------------------------------------------
 
-def parse_lheo(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, today: date | None = None
-               ) -> Iterator[LheoItem]:
+def parse_lheo(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, today: date | None = None,
+               known: KnownFn | None = None, info: dict[str, Any] | None = None) -> Iterator[LheoItem]:
     """Stream an LHÉO 2.2/2.3 document (path, bytes or binary file, plain or gzip) into one item
     per action. `today` (default: today in Europe/Paris) decides which sessions have ended.
-    Raises `LheoDocumentError` for a document that is not well-formed, truncated, not LHÉO,
-    hostile or larger than `max_bytes`."""
+    `known(ref, source_hash)` → True: that action is yielded as `Unchanged`, not mapped.
+    `info`, when given, receives `version` and `root` (local name of the root element) as soon as
+    the root is read. Raises `LheoDocumentError` for a document that is not well-formed, truncated,
+    not LHÉO, hostile or larger than `max_bytes`."""
     today = today or paris_today()
     stream, owned = _open(source)
     try:
         reader = _Reader(stream, max_bytes)
         ns, local = _sniff_root(reader)
         version = VERSIONS[ns]
+        if info is not None:
+            info.update(version=version, root=local)
         target = "resume-offre" if local == "lheo-index" else "formation"
         try:
             for _event, elem in etree.iterparse(reader, events=("end",), tag=f"{{{ns}}}{target}", **_SAFE):
                 if target == "formation":
-                    yield from map_formation(elem, version, today=today)
+                    yield from map_formation(elem, version, today=today, known=known)
                 else:
                     yield Skipped(elem.get("numero") or "resume-offre",
                                   "résumé d'offre (lheo-index) : seul un flux <lheo> complet est importable")
@@ -407,13 +426,48 @@ def _x_for(formation: Any) -> _X:
     return x
 
 
-def map_formation(formation: Any, version: str, *, today: date) -> list[LheoItem]:
-    """Map one `formation` element: one item per `action` (ParsedOffer, Skipped or Rejected)."""
+@functools.cache
+def mapper_fingerprint() -> bytes:
+    """Digest of everything that decides how a fragment maps: this module, the rules, the schemas and
+    the reference tables (code and data, communes included since importers resolve places with
+    them). Any change makes every stored `source_hash` stale, so the next import maps all again."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    ref = os.path.join(os.path.dirname(here), "reference")
+    files = [os.path.join(here, n) for n in ("lheo.py", "lheo_rules.py", "schemas.py", "locations.py")]
+    for folder in (ref, os.path.join(ref, "data")):
+        if os.path.isdir(folder):
+            files += sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith((".py", ".csv")))
+    h = hashlib.sha256()
+    for path in files:
+        with open(path, "rb") as fh:
+            h.update(os.path.basename(path).encode() + b"\0" + hashlib.sha256(fh.read()).digest())
+    return h.digest()
+
+
+def source_digest(formation: Any, version: str) -> str:
+    """Digest of a `formation` as sent (before any redaction) and of the mapper: equal digests map
+    to equal offers on the same day."""
+    h = hashlib.sha256(mapper_fingerprint())
+    h.update(version.encode())
+    h.update(etree.tostring(formation, with_tail=False))
+    return h.hexdigest()
+
+
+def map_formation(formation: Any, version: str, *, today: date, known: KnownFn | None = None) -> list[LheoItem]:
+    """Map one `formation` element: one item per `action` (ParsedOffer, Skipped, Rejected, or
+    Unchanged for the actions `known` already holds from this very fragment)."""
     x = _x_for(formation)
     formation_id = (formation.get("numero") or "").strip() or None
     actions = x.findall(formation, "action")
     refs = [(a.get("numero") or "").strip() or f"{formation_id or '?'}/action[{i + 1}]"
             for i, a in enumerate(actions)]
+    digest: str | None = None
+    unchanged: set[str] = set()
+    if known is not None:
+        digest = source_digest(formation, version)
+        unchanged = {ref for a, ref in zip(actions, refs, strict=True) if a.get("numero") and known(ref, digest)}
+        if actions and len(unchanged) == len(actions):
+            return [Unchanged(ref, digest) for ref in refs]
 
     title = rules.clean_text(x.text(formation, "intitule-formation"))
     objective = rules.clean_text(x.text(formation, "objectif-formation"))
@@ -441,11 +495,16 @@ def map_formation(formation: Any, version: str, *, today: date) -> list[LheoItem
     certification = rules.certification_from_text(title, objective)
     summary = _summary(objective, content)
 
+    if digest is None:
+        digest = source_digest(formation, version)
     _redact_contacts(formation, x)
     raw_of = _raw_sources(formation, actions, x)
 
     items: list[LheoItem] = []
     for i, (action, ref) in enumerate(zip(actions, refs, strict=True)):
+        if ref in unchanged:
+            items.append(Unchanged(ref, digest or ""))
+            continue
         errors: list[str] = []
         if not (action.get("numero") or "").strip():
             errors.append("action sans numéro (attribut numero) : identifiant externe impossible")
@@ -458,7 +517,10 @@ def map_formation(formation: Any, version: str, *, today: date) -> list[LheoItem
             continue
         ctx = _FormationCtx(version, formation_id, title, objective, content, summary, formacodes, rome_codes,
                             org, certification, f_stamp, list(base_warnings))
-        items.append(_map_action(action, ref, ctx, x, today, lambda i=i: raw_of(i)))
+        item = _map_action(action, ref, ctx, x, today, lambda i=i: raw_of(i))
+        if isinstance(item, ParsedOffer):
+            item.source_hash = digest
+        items.append(item)
     return items
 
 

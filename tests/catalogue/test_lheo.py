@@ -24,6 +24,7 @@ from app.catalogue.lheo import (
     ParsedOffer,
     Rejected,
     Skipped,
+    Unchanged,
     parse_lheo,
 )
 from app.catalogue.schemas import LocationIn, OfferIn
@@ -905,3 +906,52 @@ def test_generator_round_trip(gen):
         assert {k: got[k] for k in want if got[k] != want[k]} == {}, ref
         kinds.add(it.offer.kind)
     assert kinds == set(Kind)
+
+
+# =============================================================================================
+# Re-imports: source_hash and the `known` skip path
+# =============================================================================================
+
+def test_source_hash_is_per_formation_and_stable():
+    a, b = parse(FIX / "fle-2.3.xml"), parse(FIX / "fle-2.3.xml")
+    hashes = {ref: it.source_hash for ref, it in a.items() if isinstance(it, ParsedOffer)}
+    assert all(len(h) == 64 for h in hashes.values())
+    assert hashes == {ref: it.source_hash for ref, it in b.items() if isinstance(it, ParsedOffer)}
+    assert hashes["11_AF_0091"] == hashes["11_AF_0092"]  # two actions of one formation
+    assert len(set(hashes.values())) == len(hashes) - 1
+    changed = parse((FIX / "fle-2.3.xml").read_bytes().replace(b"Alpha Rh", b"Alpha-Rh"))
+    assert changed["84_AF_0002"].source_hash != hashes["84_AF_0002"]
+    assert changed["11_AF_0001"].source_hash == hashes["11_AF_0001"]
+
+
+def test_known_actions_are_not_mapped_again():
+    first = parse(FIX / "fle-2.3.xml")
+    hashes = {ref: it.source_hash for ref, it in first.items() if isinstance(it, ParsedOffer)}
+    asked: list[tuple[str, str]] = []
+
+    def known(ref: str, digest: str) -> bool:
+        asked.append((ref, digest))
+        return ref != "11_AF_0092" and hashes.get(ref) == digest
+
+    items = {it.ref: it for it in parse_lheo(FIX / "fle-2.3.xml", today=TODAY, known=known)}
+    assert {ref for ref, it in items.items() if isinstance(it, Unchanged)} == set(hashes) - {"11_AF_0092"}
+    assert isinstance(items["11_AF_0092"], ParsedOffer)  # its formation-mate is skipped, not it
+    assert items["11_AF_0092"].offer == first["11_AF_0092"].offer
+    assert isinstance(items["76_AF_0007"], Skipped) and isinstance(items["11_AF_0093"], Rejected)
+    assert all(items[ref].source_hash == hashes[ref] for ref in hashes if isinstance(items[ref], Unchanged))
+    assert {ref for ref, _ in asked} >= set(hashes)
+
+
+def test_info_tells_version_and_root():
+    info: dict = {}
+    list(parse_lheo(FIX / "fle-2.2.xml", today=TODAY, info=info))
+    assert info == {"version": "2.2", "root": "lheo"}
+    info = {}
+    list(parse_lheo(FIX / "intercarif-lheo-index-2.2-bob-emploi-carif.xml", today=TODAY, info=info))
+    assert info["root"] == "lheo-index"
+
+
+def test_mapper_fingerprint_covers_rules_and_reference_data():
+    from app.catalogue.lheo import mapper_fingerprint
+
+    assert len(mapper_fingerprint()) == 32 and mapper_fingerprint() == mapper_fingerprint()
