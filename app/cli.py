@@ -86,6 +86,28 @@ def demo() -> None:
               f"({report.created} créées, {report.updated} mises à jour, {report.unchanged} inchangées).")
 
 
+@cli.command()
+def expire() -> None:
+    """Fait expirer les prescriptions en attente au-delà de PRESCRIPTION_TTL_DAYS (rend leurs places)."""
+    from app.prescriptions.expiry import expire_due
+
+    n = expire_due(_db())
+    err.print(f"{n} prescription(s) expirée(s).")
+
+
+@cli.command()
+def anonymise(
+    older_than_months: Annotated[int, typer.Option("--older-than-months", min=1,
+                                                   help="Prescriptions closes et entrées plus anciennes que N mois")],
+) -> None:
+    """Remplace jobseeker_ref par un jeton irréversible sur les prescriptions closes (rétention)."""
+    from app.prescriptions.retention import anonymise as run
+
+    report = run(_db(), older_than_months)
+    err.print(f"Avant le {report.cutoff:%Y-%m-%d} : {report.prescriptions} prescription(s) et {report.entries} "
+              f"entrée(s) anonymisées, {report.idempotency_records} réponse(s) d'idempotence effacées.")
+
+
 @keys_cli.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help="adviser | sync | provider | admin")],

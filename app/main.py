@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import catalogue, match, ops, reference, search
+from app.api import prescriptions as prescriptions_api
 from app.api.errors import install_error_handlers
 from app.catalogue.snapshots import SnapshotStore
 from app.db import Database
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
+from app.prescriptions.expiry import expiry_loop
 from app.reference.tension import load_tension
 from app.search.service import SearchService
 from app.settings import Settings
@@ -32,7 +35,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.search.start()
         threading.Thread(target=app.state.snapshots.warm, args=(db,), name="snapshot-warm", daemon=True).start()
+        expiry = (asyncio.create_task(expiry_loop(db, settings.expire_interval_seconds))
+                  if settings.expire_interval_seconds > 0 else None)
         yield
+        if expiry is not None:
+            expiry.cancel()
+            with suppress(asyncio.CancelledError):
+                await expiry
         app.state.search.stop()
         db.dispose()
 
@@ -50,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalogue.router)
     app.include_router(search.router)
     app.include_router(match.router)
+    app.include_router(prescriptions_api.router)
     app.include_router(page.router)
 
     if settings.cors_origins:

@@ -1,0 +1,53 @@
+"""Expiry of pending prescriptions after PRESCRIPTION_TTL_DAYS (`expires_at`).
+
+The same function runs from `parcours-fle expire` and periodically inside every server process
+(`expiry_loop`, started by the app's lifespan). Running it twice at once is safe: each run takes
+the catalogue lock first (PostgreSQL) or the database write lock (SQLite), and every expiry is a
+compare-and-set on `status = 'pending'`, so each place is given back exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from app.db import Database, utcnow
+from app.prescriptions import repository as repo
+from app.prescriptions.models import Prescription
+from app.prescriptions.service import transition
+from app.prescriptions.states import Actor, Status
+
+log = logging.getLogger("parcours_fle.expiry")
+BATCH = 500
+
+
+def expire_due(db: Database, *, now: datetime | None = None, batch: int = BATCH) -> int:
+    """Expire every pending prescription whose `expires_at` has passed; the number expired."""
+    total = 0
+    while True:
+        at = now or utcnow()
+        with db.session(write=True) as s:
+            seq = repo.lock_catalogue(s)
+            ids = repo.due_for_expiry(s, at, batch)
+            for pid in ids:
+                p = s.get(Prescription, pid)
+                if p is not None and p.status == Status.PENDING.value and transition(
+                        s, p, Status.EXPIRED, Actor.SYSTEM, None, seq=seq, now=at, via="expiry"):
+                    total += 1
+        if len(ids) < batch:
+            return total
+
+
+async def expiry_loop(db: Database, interval_seconds: int) -> None:
+    """Run `expire_due` in a worker thread now, then every `interval_seconds`, until cancelled."""
+    while True:
+        try:
+            n = await asyncio.to_thread(expire_due, db)
+            if n:
+                log.info("prescriptions expired", extra={"event": "expiry", "count": n})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed run (database restarting…) must not stop the loop
+            log.exception("expiry run failed", extra={"event": "expiry"})
+        await asyncio.sleep(interval_seconds)
