@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import catalogue, match, ops, reference, search
+from app.api import indicators as indicators_api
 from app.api import prescriptions as prescriptions_api
 from app.api.errors import install_error_handlers
 from app.catalogue.snapshots import SnapshotStore
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(match.router)
     app.include_router(prescriptions_api.router)
+    app.include_router(indicators_api.router)
     app.include_router(page.router)
 
     if settings.cors_origins:

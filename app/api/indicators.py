@@ -1,0 +1,88 @@
+"""Indicators (CONTRACT § Indicators): JSON or CSV for the monthly dashboard and quarterly report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from app.api.deps import ADVISERS, ReadDB
+from app.auth.keys import Principal
+from app.indicators import service
+from app.indicators.csv_export import to_csv
+from app.indicators.service import GroupBy, IndicatorQuery, Month
+from app.problems import Unprocessable
+from app.reference.publics import Public
+
+router = APIRouter(prefix="/v1", tags=["indicators"])
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class IndicatorRow(BaseModel):
+    period: str = Field(description="YYYY-MM")
+    funder: str | None = Field(default=None, description="Avec group_by=funder (null : offre sans financeur connu)")
+    sector: str | None = Field(default=None, description="Avec group_by=sector (null : offre sans secteur)")
+    prescriptions: int
+    prescriptions_cumulative: int
+    accepted: int
+    accepted_cumulative: int
+    entries: int
+    entries_cumulative: int
+    refused: int
+    refused_cumulative: int
+    expired: int
+    expired_cumulative: int
+    places_open: int
+    places_open_cumulative: int
+    entries_in_tension_sectors: int
+    entries_in_tension_sectors_cumulative: int
+
+
+class IndicatorsOut(BaseModel):
+    items: list[IndicatorRow]
+    meta: dict
+
+
+@router.get(
+    "/indicators", response_model=IndicatorsOut,
+    summary="Indicateurs mensuels et cumulés (tableau de bord, rapport métiers en tension)",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                     "description": "JSON, ou CSV (`;`, UTF-8 avec BOM, ligne d'en-tête) avec format=csv "
+                                    "ou Accept: text/csv"}},
+)
+def get_indicators(
+    request: Request,
+    db: ReadDB,
+    _: Annotated[Principal, Depends(ADVISERS)],
+    from_: Annotated[str | None, Query(alias="from", pattern=MONTH, description="Premier mois (défaut : janvier)")] = None,
+    to: Annotated[str | None, Query(pattern=MONTH, description="Dernier mois (défaut : le mois en cours)")] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2}$", description="Code INSEE de région de la session")] = None,
+    departement: Annotated[str | None, Query(pattern=r"^(\d{2,3}|2[AB])$")] = None,
+    public: Annotated[Public | None, Query(description="Ne compter que ce public (ex. cir_signatory)")] = None,
+    group_by: GroupBy = GroupBy.month,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv : même contenu en CSV")] = None,
+) -> Response:
+    this_month = Month.of(datetime.now(service.PARIS).date())
+    start = Month.parse(from_) if from_ else Month(this_month.year, 1)
+    end = Month.parse(to) if to else this_month
+    if start.index > end.index:
+        raise Unprocessable.at(["query", "from"], "« from » doit précéder ou égaler « to ».")
+    if end.index - start.index + 1 > service.MAX_MONTHS:
+        raise Unprocessable.at(["query", "from"], f"Au plus {service.MAX_MONTHS} mois par requête.")
+    q = IndicatorQuery(start=start, end=end, region=region, departement=departement, public=public,
+                       group_by=group_by)
+    tension = request.app.state.tension
+    rows = service.compute(db, q, tension)
+    wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
+    if wants_csv:
+        name = f"indicateurs-{start}-{end}-{group_by.value}.csv"
+        return Response(to_csv(service.columns(group_by), rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    meta = {"from": str(start), "to": str(end), "group_by": group_by.value, "region": region,
+            "departement": departement, "public": public.value if public else None,
+            "tension_source": tension.source, "tension_is_proxy": tension.is_proxy}
+    return JSONResponse({"items": rows, "meta": meta})
