@@ -47,7 +47,9 @@ _STAMP = dict(places_updated_at=bindparam("p_now", type_=_TS), updated_at=bindpa
               change_seq=bindparam("p_seq"), version=_s.c.version + 1)
 _TAKE_ANY = (_s.update().where(_s.c.id == bindparam("p_sid"), _s.c.places_available > 0)
              .values(places_available=_s.c.places_available - 1, **_STAMP).returning(_s.c.offer_id))
-_TAKE_OPEN = _TAKE_ANY.where(_s.c.status == "open", _s.c.withdrawn_at.is_(None))
+_TAKE_OPEN = _TAKE_ANY.where(
+    _s.c.status == "open", _s.c.withdrawn_at.is_(None),
+    ~select(_o.c.id).where(_o.c.id == _s.c.offer_id, _o.c.withdrawn_at.is_not(None)).exists())
 _GIVE_BACK = (
     _s.update()
     .where(_s.c.id == bindparam("p_sid"), _s.c.places_available.is_not(None),

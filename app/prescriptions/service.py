@@ -108,6 +108,8 @@ def prescribe(session: Session, principal: Principal, data: PrescriptionIn, *, t
     if info is None:
         raise NotFound(f"Aucune session n°{data.session_id}.")
     _check_open(info)
+    if info.places_available == 0:  # full when we looked: no need to queue for the lock to hear it
+        raise _full()
     if repo.has_active_prescription(session, info.id, data.jobseeker_ref):
         raise _already_prescribed()
     if repo.has_entry(session, info.id, data.jobseeker_ref):
@@ -118,7 +120,7 @@ def prescribe(session: Session, principal: Principal, data: PrescriptionIn, *, t
         info = repo.session_info(session, info.id)
         _check_open(info)
         if info.places_available is not None:
-            raise conflict("session_full", "Plus aucune place disponible sur cette session.")
+            raise _full()
     publics = [p.value for p in data.publics]
     values = dict(
         code=new_code(), session_id=info.id, jobseeker_ref=data.jobseeker_ref, publics=publics,
@@ -148,6 +150,10 @@ def _check_open(info: repo.SessionInfo) -> None:
         raise conflict("session_full", "La session est déclarée complète.")
     if info.status != "open":
         raise conflict("session_not_open", f"La session n'est pas ouverte au recrutement (statut « {info.status} »).")
+
+
+def _full() -> Conflict:
+    return conflict("session_full", "Plus aucune place disponible sur cette session.")
 
 
 def _already_prescribed() -> Conflict:

@@ -49,3 +49,15 @@ def test_give_back_respects_capacity_and_unknown(api):
         assert repo.take_place(s, unknown, utcnow(), seq, require_open=True) is False
         assert repo.take_place(s, full_cap, utcnow(), seq, require_open=True) is True
         assert repo.give_place_back(s, full_cap, utcnow(), seq) is True
+
+
+def test_no_hold_on_a_withdrawn_offer(api):
+    """The conditional UPDATE itself refuses a session whose offer was withdrawn (even if a check
+    made before the lock still saw it open)."""
+    ext = unique("ATOM_")
+    sid = api.put(f"/v1/offers/carif-idf/{ext}", json=offer_body(), headers=api.auth("admin")).json()["sessions"][0]["id"]
+    assert api.delete(f"/v1/offers/carif-idf/{ext}", headers=api.auth("admin")).status_code == 204
+    with api.app.state.db.session(write=True) as s:
+        seq = repo.lock_catalogue(s)
+        assert repo.take_place(s, sid, utcnow(), seq, require_open=True) is False
+        assert repo.take_place(s, sid, utcnow(), seq, require_open=False) is True  # an entry still may
