@@ -33,6 +33,22 @@ FONTS = [f"fonts/Marianne-{w}.woff2" for w in ("Regular", "Regular_Italic", "Med
 URL = re.compile(r"url\((['\"]?)(\.\./[^)'\"]+)\1\)")
 
 
+README = """# DSFR {version} — the few compiled files the adviser page uses
+
+Copied from the npm package `@gouvfr/dsfr@{version}` (pinned in package.json / package-lock.json) by
+`python -m app.web.vendor_dsfr`; do not edit by hand. Not the whole `dist/`: the core stylesheet,
+{components} component stylesheets (`*.main.min.css`, without the legacy IE rules), the icons they
+reference and five Marianne faces (woff2). No DSFR JavaScript.
+
+Licence (LICENSE.md here): MIT for the code and stylesheets, **except the Marianne font** and the
+State's identity elements (logo « République française », Marianne), whose use is reserved to
+State services and operators (the "Entités Autorisées" of the DSFR terms of use: administrations,
+préfectures, and operators of the State such as France Travail and OFII). A deployment by anyone
+else must drop `fonts/` and the `fr-logo` block of the page. Terms:
+`node_modules/@gouvfr/dsfr/doc/legal/cgu.md` after `npm ci`.
+"""
+
+
 def installed_version() -> str:
     return json.loads((DIST.parent / "package.json").read_text())["version"]
 
@@ -60,6 +76,7 @@ def main() -> int:
         shutil.copyfile(DIST / rel, target)
     shutil.copyfile(DIST.parent / "LICENSE.md", OUT / "LICENSE.md")
     (OUT / "VERSION").write_text(installed_version() + "\n")
+    (OUT / "README.md").write_text(README.format(version=installed_version(), components=len(STYLESHEETS) - 1))
     print(f"DSFR {installed_version()}: {len(copied)} files copied to {OUT.relative_to(ROOT)}")
     return 0
 

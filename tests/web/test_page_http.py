@@ -3,6 +3,7 @@ inline, nothing from another host, every local reference served."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -148,9 +149,19 @@ def test_page_is_not_in_the_api_schema(client):
 
 
 def test_vendored_dsfr_version_matches_the_pin():
-    import json
-
     root = STATIC_DIR.parent.parent.parent
     pinned = json.loads((root / "package.json").read_text())["dependencies"]["@gouvfr/dsfr"]
     assert (STATIC_DIR / "dsfr" / "VERSION").read_text().strip() == pinned
     assert (STATIC_DIR / "dsfr" / "LICENSE.md").is_file()
+
+
+def test_vendored_dsfr_is_an_exact_copy_of_the_pinned_package():
+    """When node_modules is there (scripts/test.sh runs npm ci), the copy matches it byte for byte."""
+    dist = STATIC_DIR.parent.parent.parent / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+    version = (STATIC_DIR / "dsfr" / "VERSION").read_text().strip()
+    if not dist.is_dir() or json.loads((dist.parent / "package.json").read_text())["version"] != version:
+        pytest.skip("node_modules/@gouvfr/dsfr at the pinned version is not installed")
+    for path in (STATIC_DIR / "dsfr").rglob("*"):
+        rel = path.relative_to(STATIC_DIR / "dsfr")
+        if path.is_file() and rel.parts[0] in {"core", "component", "fonts", "icons"}:
+            assert path.read_bytes() == (dist / rel).read_bytes(), rel

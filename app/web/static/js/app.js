@@ -59,6 +59,7 @@ function initKeyPanel() {
     setKey(value);
     $("#key-input").value = "";
     $("#key-message").textContent = "Clé enregistrée pour cet onglet.";
+    $("#key-announce").textContent = "Clé d'API enregistrée pour cet onglet.";
     setOpen(false);
     toggle.focus();
   });
