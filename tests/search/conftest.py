@@ -33,9 +33,10 @@ class SearchApi(Api):
     def service(self):
         return self.app.state.search
 
-    def settle(self, timeout: float = 10.0) -> float:
+    def settle(self, timeout: float = 90.0) -> float:
         """Wait until the index has every committed write (immediate on the embedded engine).
-        Returns the seconds waited."""
+        Returns the seconds waited. The bound is generous: on a loaded 2-core machine a Meilisearch
+        task was seen to take over 10 s; the "within a second" promise has its own test."""
         indexer = self.service.indexer
         t0 = time.monotonic()
         if indexer is None:
