@@ -167,6 +167,18 @@ def test_facet_click_narrows_the_list_and_updates_counts(open_page):
     alpha.click()
     expect(page.locator("#search-status")).to_have_text(re.compile(rf"^{before} formations trouvées"))
 
+    # Around a commune: fewer offers, each with its distance.
+    page.fill("#near", "93066")
+    page.select_option("#radius", "5")
+    page.press("#near", "Enter")
+    expect(page.locator("#search-status")).not_to_have_text(re.compile(rf"^{before} formations"))
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ formations? trouvée"))
+    near_total = total_of(page)
+    assert 0 < near_total < before
+    distances = page.locator("#search-results .pf-distance").all_text_contents()
+    assert distances and all(float(re.search(r"à ([\d,]+) km", d).group(1).replace(",", ".")) <= 5 for d in distances), distances
+    shot(page, "02b-near-saint-denis")
+
 
 def test_match_form_shows_reasons_and_exclusions(open_page, site):
     page, _ = open_page()

@@ -1,7 +1,7 @@
 // "Rechercher": the search box with type-ahead, facets with counts, distance from a commune.
 
 import { ApiError, api, rememberOffer } from "./api.js";
-import { $, debounce, h, plural } from "./dom.js";
+import { $, debounce, formatNumber, h, plural } from "./dom.js";
 import { label } from "./labels.js";
 import {
   canPrescribe, facts, fundersText, hoursText, levelRange, nextSession, offerHeader, placeName, placeText,
@@ -210,7 +210,7 @@ function resultCard(offer) {
   const next = nextSession(offer);
   const others = (offer.sessions || []).filter((s) => s !== next);
   const distance = offer.distance_km !== null && offer.distance_km !== undefined
-    ? h("span", { class: "fr-badge fr-badge--sm fr-badge--green-menthe" }, `à ${String(offer.distance_km).replace(".", ",")} km`) : null;
+    ? h("span", { class: "fr-badge fr-badge--sm fr-badge--green-menthe pf-distance" }, `à ${formatNumber(offer.distance_km)} km`) : null;
   return h("li", { class: "pf-card", dataset: { offerId: offer.id } },
     offerHeader(offer, "h2", distance),
     facts([
