@@ -95,27 +95,35 @@ def source_offer_heads(session: Session, source: str) -> dict[str, OfferHead]:
 
 
 def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]]) -> dict[tuple[str, str | None], int]:
-    """Organisation ids for (name, siret) pairs, creating the missing ones; a SIRET's name is refreshed."""
-    wanted = dict.fromkeys(pairs)
-    out: dict[tuple[str, str | None], int] = {}
-    sirets = {siret for _, siret in wanted if siret}
-    by_siret = {o.siret: o for chunk in _chunks(sorted(sirets))
-                for o in session.exec(select(Organisation).where(Organisation.siret.in_(chunk)))}
-    names = {name for name, siret in wanted if not siret}
-    by_name = {o.name: o for chunk in _chunks(sorted(names)) for o in session.exec(
-        select(Organisation).where(Organisation.siret.is_(None), Organisation.name.in_(chunk)))}
-    for name, siret in wanted:
-        org = by_siret.get(siret) if siret else by_name.get(name)
-        if org is None:
-            org = Organisation(name=name, siret=siret)
-            session.add(org)
-            session.flush()
-            (by_siret if siret else by_name)[siret or name] = org
-        elif siret and org.name != name:
-            org.name = name
-            session.add(org)
-        out[(name, siret)] = org.id
-    return out
+    """Organisation ids for (name, siret) pairs, creating the missing ones (one INSERT for all); a
+    SIRET's name is refreshed (the last name given for it wins)."""
+    wanted = list(dict.fromkeys(pairs))
+    last_name = {siret: name for name, siret in wanted if siret}
+    by_siret: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(sorted(last_name)):
+        for oid, name, siret in session.execute(
+                select(_ORG.c.id, _ORG.c.name, _ORG.c.siret).where(_ORG.c.siret.in_(chunk))):
+            by_siret[siret] = (oid, name)
+    names = sorted({name for name, siret in wanted if not siret})
+    by_name: dict[str, int] = {}
+    for chunk in _chunks(names):
+        for oid, name in session.execute(
+                select(_ORG.c.id, _ORG.c.name).where(_ORG.c.siret.is_(None), _ORG.c.name.in_(chunk)).order_by(_ORG.c.id)):
+            by_name[name] = oid
+    create = [{"name": name, "siret": siret} for siret, name in last_name.items() if siret not in by_siret]
+    create += [{"name": name, "siret": None} for name in names if name not in by_name]
+    if create:
+        stmt = insert(_ORG).returning(_ORG.c.id, _ORG.c.name, _ORG.c.siret, sort_by_parameter_order=True)
+        for oid, name, siret in session.execute(stmt, create):
+            if siret:
+                by_siret[siret] = (oid, name)
+            else:
+                by_name[name] = oid
+    for siret, name in last_name.items():
+        oid, current = by_siret[siret]
+        if current != name:
+            session.execute(update(_ORG).where(_ORG.c.id == oid).values(name=name))
+    return {(name, siret): by_siret[siret][0] if siret else by_name[name] for name, siret in wanted}
 
 
 def insert_offers(session: Session, rows: list[dict]) -> dict[str, int]:
