@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -106,6 +107,22 @@ def anonymise(
     report = run(_db(), older_than_months)
     err.print(f"Avant le {report.cutoff:%Y-%m-%d} : {report.prescriptions} prescription(s) et {report.entries} "
               f"entrée(s) anonymisées, {report.idempotency_records} réponse(s) d'idempotence effacées.")
+
+
+@cli.command("import-lheo")
+def import_lheo(
+    file: Annotated[Path, typer.Argument(help="Flux LHÉO 2.2 ou 2.3 (XML, ou XML compressé en gzip)", exists=True,
+                                         dir_okay=False, readable=True)],
+    source: Annotated[str, typer.Option(help="Source écrite, ex. carif-idf")],
+    full: Annotated[bool, typer.Option("--full", help="Flux complet : retire les offres de la source absentes du flux")]
+    = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Rapport sans rien écrire")] = False,
+    recheck: Annotated[bool, typer.Option("--recheck", help="Réanalyser aussi les actions inchangées")] = False,
+) -> None:
+    """Importe un flux LHÉO (tout ou rien) ; affiche le rapport JSON de l'API HTTP sur la sortie standard."""
+    from app.catalogue.import_cli import run_import_cli
+
+    raise typer.Exit(run_import_cli(file, source=source, full=full, dry_run=dry_run, recheck=recheck, console=err))
 
 
 @keys_cli.command("create")

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import catalogue, match, ops, reference, search
+from app.api import imports as imports_api
 from app.api import indicators as indicators_api
 from app.api import prescriptions as prescriptions_api
 from app.api.errors import install_error_handlers
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(reference.router)
     app.include_router(catalogue.router)
+    app.include_router(imports_api.router)
     app.include_router(search.router)
     app.include_router(match.router)
     app.include_router(prescriptions_api.router)

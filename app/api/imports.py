@@ -1,0 +1,227 @@
+"""Feed imports (CONTRACT § Catalogue, `POST /v1/imports/lheo`), their records, and offers' raw source.
+
+The body is streamed to a spooled temporary file (never held whole in memory), then the import —
+sync, CPU-bound — runs in a worker thread so the event loop keeps serving."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlmodel import select as sqlmodel_select
+from starlette.concurrency import run_in_threadpool
+
+from app.api.catalogue import SOURCE_PATTERN
+from app.api.deps import ADMINS, Access, ReadDB, SettingsDep
+from app.auth.keys import Principal, Role
+from app.catalogue.imports import Actor, ImportReport, run_import
+from app.catalogue.lheo import LheoDocumentError
+from app.catalogue.models import ImportRun, Offer, OfferSource
+from app.pagination import decode_cursor, encode_cursor
+from app.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge
+
+router = APIRouter(prefix="/v1", tags=["imports"])
+
+IMPORTERS = Access(Role.SYNC, Role.ADMIN)
+Id = Annotated[int, Path(ge=1, le=2**62)]
+SPOOL_IN_MEMORY = 8 * 1024 * 1024  # bytes of a body kept in memory before the spool goes to disk
+_PROBLEM = {"content": {"application/problem+json": {}}}
+
+
+class ImportRejected(BaseModel):
+    ref: str = Field(description="action/@numero (or formation/@numero/action[i] when it has none)")
+    errors: list[str]
+
+
+class ImportWarning(BaseModel):
+    ref: str
+    msg: str
+
+
+class ImportReportOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    withdrawn: int
+    skipped: int = Field(description="Actions left out on purpose (not FLE, lheo-index summaries)")
+    rejected: list[ImportRejected] = Field(description="Invalid actions, not imported (at most 10,000 listed)")
+    warnings: list[ImportWarning] = Field(description="Imported with a remark (at most 10,000 listed)")
+    import_id: int | None = Field(description="The run's record: GET /v1/imports/{id}")
+    duration_ms: int
+    dry_run: bool
+    mode: Literal["full", "delta"]
+    source: str
+    version: str | None = Field(description="LHÉO version of the document: 2.2 | 2.3")
+    rejected_total: int
+    warnings_total: int
+    publish_ms: int | None = Field(description="How long the publishing transaction held the write lock")
+    bytes_read: int
+
+
+class ImportActor(BaseModel):
+    key_id: int | None
+    name: str
+    role: str
+    channel: Literal["api", "cli"]
+
+
+class ImportRunOut(BaseModel):
+    id: int
+    source: str
+    format: str
+    mode: str
+    dry_run: bool
+    actor: ImportActor
+    status: Literal["running", "succeeded", "failed", "refused"]
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: int | None
+    publish_ms: int | None
+    bytes_read: int | None
+    counts: dict[str, int] = Field(description="created, updated, unchanged, withdrawn, skipped, rejected, warnings")
+    error: str | None
+
+
+class ImportRunPage(BaseModel):
+    items: list[ImportRunOut]
+    next_cursor: str | None
+
+
+class OfferSourceOut(BaseModel):
+    offer_id: int
+    source: str
+    external_id: str
+    format: str | None = Field(description="e.g. lheo-2.3")
+    raw: str = Field(description="The feed fragment the offer was mapped from (personal contact fields removed)")
+
+
+def _run_out(r: ImportRun) -> ImportRunOut:
+    return ImportRunOut(
+        id=r.id, source=r.source, format=r.format, mode=r.mode, dry_run=r.dry_run,
+        actor=ImportActor(key_id=r.actor_key_id, name=r.actor_name, role=r.actor_role, channel=r.channel),
+        status=r.status, started_at=r.started_at, finished_at=r.finished_at, duration_ms=r.duration_ms,
+        publish_ms=r.publish_ms, bytes_read=r.bytes_read, counts=r.counts or {}, error=r.error)
+
+
+def _document_problem(exc: LheoDocumentError, max_bytes: int) -> BadRequest | PayloadTooLarge:
+    extra: dict[str, Any] = {"code": exc.code, "import_id": getattr(exc, "import_id", None)}
+    if exc.line is not None:
+        extra["line"] = exc.line
+    if exc.code == "too_large":
+        return PayloadTooLarge(f"{exc.message_fr} (décompressé ; limite {max_bytes} octets)", extra=extra)
+    return BadRequest(f"{exc.message_fr} Le catalogue n'a pas été modifié.", slug=f"lheo-{exc.code.replace('_', '-')}",
+                      title="Document LHÉO refusé", errors=[{"loc": ["body"], "msg": exc.message_fr}], extra=extra)
+
+
+@router.post(
+    "/imports/lheo",
+    response_model=ImportReportOut,
+    summary="Importer un flux LHÉO 2.2 ou 2.3 (tout ou rien)",
+    description=(
+        "Corps : le document XML LHÉO (`application/xml`, éventuellement compressé en gzip), jusqu'à "
+        "`MAX_IMPORT_BYTES` (200 Mo par défaut). Les actions FLE sont créées ou mises à jour sur (source, numéro "
+        "d'action) ; un contenu inchangé n'écrit rien. `mode=full` retire les offres de la source absentes du "
+        "flux ; `dry_run=true` rend le même rapport sans rien écrire. Un document mal formé, tronqué, hostile ou "
+        "qui n'est pas du LHÉO → 400, catalogue inchangé. Voir docs/imports.md."),
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/xml": {"schema": {"type": "string", "format": "binary"}},
+        "application/gzip": {"schema": {"type": "string", "format": "binary"}}}}},
+    responses={400: {"description": "Document not importable (nothing changed)", **_PROBLEM},
+               403: {"description": "Key not allowed to write this source", **_PROBLEM},
+               409: {"description": "Another import of this source is running", **_PROBLEM},
+               413: {"description": "Document too large", **_PROBLEM}},
+)
+async def import_lheo(
+    request: Request,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(IMPORTERS)],
+    source: Annotated[str, Query(pattern=SOURCE_PATTERN, description="Source written, e.g. carif-idf")],
+    mode: Annotated[Literal["full", "delta"], Query(description="full: withdraw the offers absent from the feed")] = "delta",
+    dry_run: Annotated[bool, Query(description="Report without writing")] = False,
+    recheck: Annotated[bool, Query(description="Map every action again, even unchanged ones "
+                                               "(all warnings are then reported)")] = False,
+) -> Response:
+    if not principal.may_write_source(source):
+        raise Forbidden(f"Cette clé ne peut pas importer d'offres pour la source « {source} ».")
+    max_bytes = settings.max_import_bytes * 5  # after gunzip: a compressed body may expand this much
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="parcours-import-") as spool:
+        async for chunk in request.stream():
+            spool.write(chunk)
+        spool.seek(0)
+        try:
+            report: ImportReport = await run_in_threadpool(
+                run_import, request.app.state.db, spool, source=source, actor=Actor.of(principal), mode=mode,
+                dry_run=dry_run, max_bytes=max_bytes, recheck=recheck)
+        except LheoDocumentError as exc:
+            raise _document_problem(exc, max_bytes) from None
+    return JSONResponse(report.as_dict())
+
+
+@router.get("/imports", response_model=ImportRunPage, summary="Imports passés et en cours (les plus récents d'abord)")
+def list_imports(
+    db: ReadDB,
+    settings: SettingsDep,
+    _: Annotated[Principal, Depends(ADMINS)],
+    source: Annotated[str | None, Query(pattern=SOURCE_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
+) -> ImportRunPage:
+    query = {"source": source, "list": "imports"}
+    stmt = sqlmodel_select(ImportRun).order_by(ImportRun.id.desc())
+    if source:
+        stmt = stmt.where(ImportRun.source == source)
+    if cursor:
+        after = decode_cursor(settings.cursor_key, cursor, query)
+        if len(after) != 1 or not isinstance(after[0], int):
+            raise BadRequest("Curseur invalide : repartez de la première page.", slug="invalid-cursor")
+        stmt = stmt.where(ImportRun.id < after[0])
+    rows = list(db.exec(stmt.limit(limit + 1)))
+    page, more = rows[:limit], len(rows) > limit
+    next_cursor = encode_cursor(settings.cursor_key, [page[-1].id], query) if more and page else None
+    return ImportRunPage(items=[_run_out(r) for r in page], next_cursor=next_cursor)
+
+
+@router.get("/imports/{import_id}", response_model=ImportRunOut, summary="Un import : qui, quand, quoi, résultat")
+def get_import(import_id: Id, db: ReadDB, _: Annotated[Principal, Depends(ADMINS)]) -> ImportRunOut:
+    run = db.get(ImportRun, import_id)
+    if run is None:
+        raise NotFound(f"Aucun import n°{import_id}.")
+    return _run_out(run)
+
+
+@router.get(
+    "/offers/{offer_id}/source",
+    response_model=OfferSourceOut,
+    summary="Fragment source d'une offre importée (administrateur, ou clé sync de sa source)",
+    description="JSON par défaut ; le XML tel quel avec `Accept: application/xml`.",
+    responses={200: {"content": {"application/xml": {"schema": {"type": "string"}}}}},
+)
+def offer_source(
+    offer_id: Id,
+    request: Request,
+    db: ReadDB,
+    principal: Annotated[Principal, Depends(IMPORTERS)],
+) -> Response | OfferSourceOut:
+    row = db.execute(
+        select(Offer.id, Offer.source, Offer.external_id, Offer.change_seq,
+               func.coalesce(OfferSource.raw, Offer.raw_source).label("raw"),
+               func.coalesce(OfferSource.format, Offer.raw_format).label("format"))
+        .select_from(Offer).outerjoin(OfferSource, OfferSource.offer_id == Offer.id).where(Offer.id == offer_id)
+    ).first()
+    if row is None or row.change_seq < 0:  # change_seq < 0: staged by an import, not published yet
+        raise NotFound(f"Aucune offre n°{offer_id}.")
+    if not principal.may_write_source(row.source):
+        raise Forbidden("Seuls un administrateur et la clé de synchronisation de la source de cette offre "
+                        "peuvent lire sa source.")
+    if row.raw is None:
+        raise NotFound(f"L'offre n°{offer_id} n'a pas de source brute : elle a été publiée par l'API, pas importée.")
+    accept = request.headers.get("accept", "")
+    if "xml" in accept and "json" not in accept:
+        return Response(row.raw, media_type="application/xml; charset=utf-8")
+    return OfferSourceOut(offer_id=row.id, source=row.source, external_id=row.external_id, format=row.format,
+                          raw=row.raw)
