@@ -33,7 +33,6 @@ The mapping rules themselves are the pure functions of `app.catalogue.lheo_rules
 
 from __future__ import annotations
 
-import copy
 import functools
 import gzip
 import hashlib
@@ -709,15 +708,18 @@ def _raw_sources(formation: Any, actions: list[Any], x: _X) -> Callable[[int], s
     if len(actions) == 1:
         whole = etree.tostring(formation, encoding="unicode")
         return lambda _i: whole
-    action_tag = x.tag("action")
 
     def one(i: int) -> str:
-        shell = etree.Element(formation.tag, attrib=dict(formation.attrib), nsmap={None: x.ns})
-        shell.text = formation.text
-        for child in formation:
-            if child.tag == action_tag and child is not actions[i]:
-                continue
-            shell.append(copy.deepcopy(child))
-        return etree.tostring(shell, encoding="unicode")
+        # The other actions are taken out (with their tails), the formation serialised, and they are put
+        # back where they were: no copy of the tree.
+        keep = actions[i]
+        others = [(formation.index(a), a) for a in actions if a is not keep]
+        for _, a in others:
+            formation.remove(a)
+        try:
+            return etree.tostring(formation, encoding="unicode", with_tail=False)
+        finally:
+            for index, a in others:
+                formation.insert(index, a)
 
     return one
