@@ -27,10 +27,11 @@ TIMEOUT_MS = 10_000
 
 
 class Site:
-    def __init__(self, url: str, adviser_key: str, admin_key: str) -> None:
+    def __init__(self, url: str, adviser_key: str, admin_key: str, database_url: str) -> None:
         self.url = url
         self.adviser_key = adviser_key
         self.admin_key = admin_key
+        self.database_url = database_url
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,14 @@ def site(tmp_path_factory, chromium_path):
         _, admin = create_key(s, role=Role.ADMIN, name="admin test")
     db.dispose()
     with LiveServer(url, workers=1) as server:
-        yield Site(server.url, adviser, admin)
+        yield Site(server.url, adviser, admin, url)
+
+
+@pytest.fixture(scope="module")
+def private_site(site):
+    """The same database served with PUBLIC_CATALOGUE=false."""
+    with LiveServer(site.database_url, workers=1, env={"PUBLIC_CATALOGUE": "false"}) as server:
+        yield Site(server.url, site.adviser_key, site.admin_key, site.database_url)
 
 
 class Watch:
@@ -79,15 +87,18 @@ def open_page(browser, site):
     contexts = []
     watches = []
 
-    def make(path: str = "/", *, width: int = 1280, height: int = 900):
+    def make(path: str = "/", *, width: int = 1280, height: int = 900, on: Site | None = None,
+             expected: tuple[int, ...] = ()):
+        base = (on or site).url
         context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
                                       timezone_id="Europe/Paris")
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        watch = Watch(page, site.url)
+        watch = Watch(page, base)
+        watch.expected_statuses.update(expected)  # API answers a test provokes on purpose
         watches.append(watch)
-        page.goto(site.url + path)
+        page.goto(base + path)
         page.wait_for_selector("html[data-ready=true]")
         return page, watch
 
@@ -113,7 +124,8 @@ def total_of(page) -> int:
 
 
 def enter_key(page, key: str) -> None:
-    page.click("#key-toggle")
+    if not page.is_visible("#key-input"):
+        page.click("#key-toggle")
     page.fill("#key-input", key)
     page.click("#key-form button[type=submit]")
     assert page.locator("#key-state").inner_text() == "Clé d'API enregistrée"
@@ -344,3 +356,14 @@ def test_usable_at_320px_without_horizontal_scroll(open_page, site):
     page.click("a[href='#prescriptions']")
     page.wait_for_selector("#presc-status-line:not(:empty)")
     no_hscroll("prescriptions")
+
+
+def test_private_catalogue_asks_for_the_key_then_works(open_page, private_site):
+    page, _ = open_page(on=private_site, expected=(401,))
+    expect(page.locator("#global-alert")).to_contain_text("saisissez votre clé d'API")
+    assert page.is_visible("#key-input"), "the key form opens by itself"
+    shot(page, "10-private-catalogue")
+    enter_key(page, private_site.adviser_key)
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ formations trouvées"))
+    expect(page.locator("#global-alert")).to_be_empty()
+    assert page.locator("#m-level option").count() > 1  # the match form got its reference lists

@@ -6,7 +6,7 @@ import { loadReferences } from "./labels.js";
 import { initMatch } from "./match.js";
 import { initPrescribe, onPrescribed } from "./prescribe.js";
 import { initPrescriptions, loadPrescriptions } from "./prescriptions.js";
-import { initSearch } from "./search.js";
+import { initSearch, refreshSearch } from "./search.js";
 
 const VIEWS = ["recherche", "trouver", "prescriptions"];
 let firstRoute = true;
@@ -25,7 +25,7 @@ function route() {
   }
   const heading = $(`#h-${view}`);
   document.title = `${heading.textContent} — Parcours FLE`;
-  if (view === "prescriptions") loadPrescriptions();
+  if (view === "prescriptions") loadReferences().catch(() => {}).finally(() => loadPrescriptions());
   if (!firstRoute) {
     heading.setAttribute("tabindex", "-1");
     heading.focus();
@@ -78,24 +78,42 @@ function initKeyPanel() {
   onKeyChange(() => {
     showKeyState();
     if (currentView() === "prescriptions") loadPrescriptions();
+    refreshSearch(); // a private catalogue answers only once a key is there
   });
   showKeyState();
+}
+
+let started = false;
+
+/** Everything that needs the reference lists; with a private catalogue they need the key first. */
+async function start() {
+  const alert = $("#global-alert");
+  try {
+    await loadReferences();
+  } catch (err) {
+    alert.replaceChildren(err.status === 401 ? err.message : `Les listes de référence n'ont pas pu être chargées. ${err.message}`);
+    if (err.status === 401 && $("#key-panel").hidden) $("#key-toggle").click();
+    return false;
+  }
+  alert.replaceChildren();
+  initSearch();
+  initPrescriptions();
+  await Promise.all([initMatch(), initPrescribe()]);
+  onPrescribed(() => {
+    if (currentView() === "prescriptions") loadPrescriptions();
+  });
+  started = true;
+  return true;
 }
 
 async function main() {
   initKeyPanel();
   window.addEventListener("hashchange", route);
   route();
-  try {
-    await loadReferences();
-  } catch (err) {
-    $("#global-alert").textContent = `Les listes de référence n'ont pas pu être chargées : ${err.message}`;
-  }
-  initSearch();
-  initPrescriptions();
-  await Promise.all([initMatch(), initPrescribe()]);
-  onPrescribed(() => {
-    if (currentView() === "prescriptions") loadPrescriptions();
+  await start();
+  // A private catalogue: start once the adviser has entered a key.
+  onKeyChange(() => {
+    if (!started) start();
   });
   document.documentElement.dataset.ready = "true";
 }

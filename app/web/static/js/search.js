@@ -26,6 +26,7 @@ let searchAbort = null;
 let suggestAbort = null;
 let suggestions = [];
 let active = -1;
+let started = false;
 
 export function initSearch() {
   const form = $("#search-form");
@@ -45,7 +46,13 @@ export function initSearch() {
   $("#has-places").addEventListener("change", () => runFromForm());
   $("#near").addEventListener("change", () => runFromForm());
   $("#search-more").addEventListener("click", () => run({ append: true }));
+  started = true;
   run();
+}
+
+/** Run the current search again (e.g. after the key changed). */
+export function refreshSearch() {
+  if (started) run();
 }
 
 // ------------------------------------------------------------------ type-ahead (ARIA combobox)
