@@ -553,15 +553,14 @@ class _Import:
                     srcs.append(src)
             if writes:
                 self._remember_names(s, writes)
-                results = upsert_offers(s, self.source, writes)
-                ids = [r.offer_id for r in results]
+                # seq=0: hidden rows carry no stamp (offers get -run_id from `extra`), so search and
+                # matching ignore them, and the catalogue counter is not locked (PostgreSQL).
+                results = upsert_offers(s, self.source, writes, seq=0)
                 for w, r in zip(writes, results, strict=True):
                     self.hidden[w.external_id] = r.offer_id
                 _write_sources(s, [src.row(r.offer_id, w.digest) for w, src, r in zip(writes, srcs, results,
-                                                                                       strict=True)])
-                # Sessions of hidden offers carry no stamp either: search and matching ignore them.
-                for chunk in _chunks(ids):
-                    s.execute(update(_SESSION).where(_SESSION.c.offer_id.in_(chunk)).values(change_seq=0))
+                                                                                       strict=True)],
+                               new_ids={r.offer_id for r in results if r.created})
             self._beat(s)
         if self.pause:
             time.sleep(self.pause)
@@ -712,11 +711,11 @@ def _discard_hidden(db: Database, run_id: int) -> None:
             s.execute(delete(_OFFER).where(_OFFER.c.id.in_(ids)))
 
 
-def _write_sources(s: Session, rows: list[dict[str, Any]]) -> None:
-    """Replace the `offer_source` rows of these offers."""
+def _write_sources(s: Session, rows: list[dict[str, Any]], *, new_ids: set[int] | frozenset[int] = frozenset()) -> None:
+    """Replace the `offer_source` rows of these offers (`new_ids`: offers just created, which have none)."""
     if not rows:
         return
-    for chunk in _chunks([r["offer_id"] for r in rows]):
+    for chunk in _chunks([r["offer_id"] for r in rows if r["offer_id"] not in new_ids]):
         s.execute(delete(_SRC).where(_SRC.c.offer_id.in_(chunk)))
     s.execute(insert(_SRC), rows)
 

@@ -119,10 +119,9 @@ def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]])
                 by_siret[siret] = (oid, name)
             else:
                 by_name[name] = oid
-    for siret, name in last_name.items():
-        oid, current = by_siret[siret]
-        if current != name:
-            session.execute(update(_ORG).where(_ORG.c.id == oid).values(name=name))
+    for oid, name in sorted((by_siret[siret][0], name) for siret, name in last_name.items()
+                            if by_siret[siret][1] != name):  # in id order: two writers never deadlock
+        session.execute(update(_ORG).where(_ORG.c.id == oid).values(name=name))
     return {(name, siret): by_siret[siret][0] if siret else by_name[name] for name, siret in wanted}
 
 

@@ -105,12 +105,13 @@ def _session_values(s_in: SessionIn, loc: Location | None, now: datetime, seq: i
 
 
 def upsert_offers(session: Session, source: str, writes: list[OfferWrite], *, now: datetime | None = None,
-                  body_path: tuple = ("body",)) -> list[UpsertResult]:
+                  body_path: tuple = ("body",), seq: int | None = None) -> list[UpsertResult]:
     """Create or update offers of one source with their sessions, in a few statements per batch.
 
     Unchanged content (same hash, not withdrawn) writes nothing. Sessions absent from an offer's
-    body are withdrawn. Every row written is stamped with one new `change_seq`. Used by the PUT
-    endpoint (a batch of one) and by importers (batches of hundreds): one code path."""
+    body are withdrawn. Every row written is stamped with one new `change_seq` — or with `seq` when
+    given (importers staging rows nobody may see yet pass 0: no stamp, no lock on the counter).
+    Used by the PUT endpoint (a batch of one) and by importers (batches of hundreds): one code path."""
     now = now or utcnow()
     ext_ids = [w.external_id for w in writes]
     existing = repo.offer_heads(session, source, ext_ids)
@@ -125,7 +126,7 @@ def upsert_offers(session: Session, source: str, writes: list[OfferWrite], *, no
                 w.locations = resolve_locations(w.data, body_path)
             todo.append(w)
     if todo:
-        seq = repo.next_change_seq(session)
+        seq = repo.next_change_seq(session) if seq is None else seq
         orgs = repo.organisations_for(session, [(w.data.organisation.name, w.data.organisation.siret) for w in todo])
         inserts, updates = [], []
         for w in todo:
