@@ -35,6 +35,7 @@ Each import is recorded in `import_run` (who, when, source, mode, counts, durati
 from __future__ import annotations
 
 import io
+import logging
 import os
 import pickle
 import struct
@@ -46,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, text, update
 from sqlmodel import Session
 
 from app.auth.keys import Principal
@@ -67,6 +68,8 @@ from app.catalogue.schemas import Location, LocationIn, OfferIn
 from app.catalogue.service import OfferWrite, upsert_offers
 from app.db import Database, utcnow
 from app.problems import Conflict, Unprocessable
+
+log = logging.getLogger("parcours_fle.imports")
 
 MODES = ("delta", "full")
 BATCH = 500  # offers per upsert_offers call
@@ -344,15 +347,13 @@ class _Import:
             self._load_heads()
             self.counter = _Counting(stream)
             self._stage(self.counter)
-            if not self.dry_run:
-                self._flush_new()
-                self._drop_superseded()
-                self._publish(t0)
-                self._refresh_sources()
-            else:
+            if self.dry_run:
                 self._count_withdrawals()
-            self._finish("succeeded", t0)
-            return self.report
+                self._finish("succeeded", t0)
+                return self.report
+            self._flush_new()
+            self._drop_superseded()
+            self._publish(t0)
         except LheoDocumentError as exc:
             exc.import_id = self.run_id  # type: ignore[attr-defined]
             self._abort("refused", exc.message_fr, t0)
@@ -362,12 +363,22 @@ class _Import:
             raise
         finally:
             self.updates.close()
+        # Published: what follows is bookkeeping; a failure here must not undo anything.
+        try:
+            self._refresh_sources()
+            self._finish("succeeded", t0)
+        except Exception:
+            log.exception("import %s: published, but its bookkeeping failed", self.run_id)
+        finally:
             self.refresh.close()
+        return self.report
 
     def _open_run(self) -> None:
         now = utcnow()
         stale: list[int] = []
         with self.db.session(write=True) as s:
+            if self.db.dialect == "postgresql":  # one check-then-insert at a time per source (SQLite: BEGIN IMMEDIATE)
+                s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"parcours-import:{self.source}"})
             if not self.dry_run:
                 for rid, beat in s.execute(select(_RUN.c.id, _RUN.c.heartbeat_at).where(
                         _RUN.c.source == self.source, _RUN.c.status == "running", _RUN.c.dry_run.is_(False))):
@@ -675,11 +686,15 @@ class _Import:
         if self.dry_run:
             with self.db.session(write=True) as s:
                 self._finish_stmt(s, status, t0, publish_ms=None)
-            return
-        self.report.duration_ms = round((time.perf_counter() - t0) * 1000)
-        with self.db.session(write=True) as s:  # the publish committed: record its real lock time
-            s.execute(update(_RUN).where(_RUN.c.id == self.run_id).values(
-                duration_ms=self.report.duration_ms, publish_ms=self.report.publish_ms))
+        else:
+            self.report.duration_ms = round((time.perf_counter() - t0) * 1000)
+            with self.db.session(write=True) as s:  # the publish committed: record its real lock time
+                s.execute(update(_RUN).where(_RUN.c.id == self.run_id).values(
+                    duration_ms=self.report.duration_ms, publish_ms=self.report.publish_ms))
+        r = self.report
+        log.info("import %s %s", self.run_id, status, extra={
+            "event": "import", "source": self.source, "count": r.created + r.updated + r.withdrawn,
+            "duration_ms": r.duration_ms})
 
     def _abort(self, status: str, error: str, t0: float) -> None:
         """Undo what staging wrote (hidden rows, organisations), then record the run's end."""

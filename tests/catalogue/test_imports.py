@@ -429,3 +429,13 @@ def test_hidden_rows_are_invisible_while_staged(db, monkeypatch):
     assert seen["ids"] and not seen["changed"] and not seen["out"]
     assert not set(seen["ids"]) & {r[0] for r in seen["page"]}
     assert not set(seen["ids"]) & {r[0] for r in seen["sync"]}
+
+
+def test_a_failure_after_the_publish_undoes_nothing(db, monkeypatch):
+    source = unique("carif-after")
+    monkeypatch.setattr(imports._Import, "_refresh_sources", lambda self: (_ for _ in ()).throw(Boom("late")))
+    r = run(db, FIX / "fle-2.3.xml", source)
+    assert r.created == 8 and len(offers_of(db, source)) == 8
+    assert all(o.withdrawn_at is None and o.change_seq > 0 for o in offers_of(db, source).values())
+    with db.session() as s:
+        assert s.get(ImportRun, r.import_id).status == "succeeded"
