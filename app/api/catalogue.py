@@ -13,6 +13,7 @@ from app.auth.keys import Principal
 from app.catalogue import repository as repo
 from app.catalogue import service
 from app.catalogue.schemas import OfferIn, OfferOut, PlacesUpdate, SessionOut, WithdrawnMarker
+from app.etags import check_if_match
 from app.pagination import decode_cursor, encode_cursor
 from app.problems import Forbidden, NotFound
 from app.reference.funders import Funder
@@ -103,7 +104,7 @@ def put_offer(
         raise Forbidden(f"Cette clé ne peut pas publier d'offres pour la source « {source} ».")
     existing = repo.offer_by_key(db, source, external_id)
     if existing is not None:
-        service.check_if_match(if_match, service.offer_etag(existing))
+        check_if_match(if_match, service.offer_etag(existing), "L'offre")
     result = service.upsert_offer(db, source, external_id, body)
     if result.created:
         response.status_code = 201

@@ -17,7 +17,8 @@ from app.catalogue.places import apply_stated_places, stated_places
 from app.catalogue.quality import offer_quality
 from app.catalogue.schemas import Location, OfferIn, OfferOut, PlacesUpdate, SessionIn, SessionOut
 from app.db import utcnow
-from app.problems import Forbidden, NotFound, PreconditionFailed
+from app.etags import check_if_match
+from app.problems import Forbidden, NotFound
 from app.reference.catalogue_codes import SessionStatus
 
 
@@ -31,15 +32,6 @@ def offer_etag(offer: Offer) -> str:
 
 def session_etag(s: TrainingSession) -> str:
     return f'"s{s.id}-v{s.version}"'
-
-
-def check_if_match(if_match: str | None, etag: str) -> None:
-    if if_match is None:
-        return
-    candidates = {t.strip() for t in if_match.split(",")}
-    if "*" not in candidates and etag not in candidates and f"W/{etag}" not in candidates:
-        raise PreconditionFailed("La ressource a changé depuis votre lecture : relisez-la puis réessayez.",
-                                 extra={"current_etag": etag})
 
 
 @dataclass
@@ -235,7 +227,7 @@ def update_places(
     org = session.get(repo.Organisation, offer.organisation_id)
     if not principal.may_manage_session(offer.source, org.siret if org else None):
         raise Forbidden("Cette clé ne gère pas les places de cette session.")
-    check_if_match(if_match, session_etag(row))
+    check_if_match(if_match, session_etag(row), "La session")
     now = utcnow()
     apply_stated_places(row, body.places_available, now)
     if body.capacity is not None:

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app.auth.keys import Principal, Role
 from app.db import utcnow
+from app.etags import check_if_match
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Entry, Prescription
 from app.prescriptions.schemas import (
@@ -36,7 +37,7 @@ from app.prescriptions.states import (
     check_transition,
     releases_place,
 )
-from app.problems import Conflict, NotFound, PreconditionFailed, Unprocessable
+from app.problems import Conflict, NotFound, Unprocessable
 from app.reference.publics import expand_publics
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -66,15 +67,6 @@ def publics_tags(publics: Sequence[str]) -> str:
 
 def etag(p: Prescription) -> str:
     return f'"p{p.id}-v{p.version}"'
-
-
-def check_if_match(if_match: str | None, current: str) -> None:
-    if if_match is None:
-        return
-    candidates = {t.strip() for t in if_match.split(",")}
-    if "*" not in candidates and current not in candidates and f"W/{current}" not in candidates:
-        raise PreconditionFailed("La prescription a changé depuis votre lecture : relisez-la puis réessayez.",
-                                 extra={"current_etag": current})
 
 
 def conflict(code: str, detail: str) -> Conflict:
@@ -229,7 +221,7 @@ def change_status(session: Session, principal: Principal, prescription_id: int, 
     p = repo.prescription_in_scope(session, prescription_id, scope_of(principal))
     if p is None:
         raise NotFound(f"Aucune prescription n°{prescription_id}.")
-    check_if_match(if_match, etag(p))
+    check_if_match(if_match, etag(p), "La prescription")
     new = body.status
     if new is Status.REFUSED and not body.reason:
         raise Unprocessable.at(["body", "reason"], "Un refus doit être motivé (motif en clair dans « reason »).")
