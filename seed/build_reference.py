@@ -43,6 +43,7 @@ DEFAULT_OUT = ROOT / "app" / "reference" / "data"
 if str(ROOT) not in sys.path:  # run as a script from anywhere: make `app` importable
     sys.path.insert(0, str(ROOT))
 
+from app.reference.communes import weighted_centre  # noqa: E402
 from app.reference.sectors import Sector  # noqa: E402
 
 PLM_PARENTS = ("75056", "69123", "13055")  # Paris, Lyon, Marseille: sums of their arrondissements
@@ -282,21 +283,6 @@ def _write_csv(header: list[str], rows: Iterable[Iterable[object]], delimiter: s
 
 def _coord(value: float) -> str:
     return repr(round(value, 5))
-
-
-def weighted_centre(points: list[tuple[float, float, int | None]]) -> tuple[float, float]:
-    """Population-weighted mean of (lat, lon, population); plain mean when no population is known.
-
-    Same computation as `app.reference.communes.departement_centre`.
-    """
-    total = sum(p or 0 for _, _, p in points)
-    if total > 0:
-        lat = sum(la * (p or 0) for la, _, p in points) / total
-        lon = sum(lo * (p or 0) for _, lo, p in points) / total
-    else:
-        lat = sum(la for la, _, _ in points) / len(points)
-        lon = sum(lo for _, lo, _ in points) / len(points)
-    return round(lat, 5), round(lon, 5)
 
 
 # --------------------------------------------------------------------------- communes

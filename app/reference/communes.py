@@ -133,9 +133,9 @@ def _all_communes() -> tuple[Commune, ...]:
     return tuple(_commune(code) for code in _table().rows)
 
 
-def _weighted_centre(points: list[tuple[float, float, int | None]]) -> tuple[float, float]:
-    # Same computation as seed/build_reference.py, which used it to place the communes without
-    # coordinates (so the centre does not move whether they are counted or not).
+def weighted_centre(points: list[tuple[float, float, int | None]]) -> tuple[float, float]:
+    """Population-weighted centre of (lat, lon, population) points; plain mean when no population.
+    seed/build_reference.py uses it to place the communes without coordinates."""
     total = sum(p or 0 for _, _, p in points)
     if total > 0:
         lat = sum(la * (p or 0) for la, _, p in points) / total
@@ -153,7 +153,7 @@ def _centres() -> dict[str, tuple[float, float]]:
         if code in PLM_PARENTS or coord_source == "departement_centre":
             continue  # arrondissements already counted; placed at the centre itself
         points.setdefault(dep, []).append((float(lat), float(lon), int(population) if population else None))
-    return {dep: _weighted_centre(pts) for dep, pts in points.items()}
+    return {dep: weighted_centre(pts) for dep, pts in points.items()}
 
 
 def by_insee(code: str) -> Commune | None:
