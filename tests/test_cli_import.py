@@ -57,3 +57,4 @@ def test_import_lheo_refuses_a_bad_document(tmp_path):
     assert "tronqué" in bad.stderr and "n'a pas été modifié" in bad.stderr
     missing = cli(["import-lheo", str(FIX / "nope.xml"), "--source", "carif-hdf"], db)
     assert missing.returncode == 2
+    assert cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "CARIF IDF"], db).returncode == 2

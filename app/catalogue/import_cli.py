@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -24,9 +25,14 @@ CLI_MAX_BYTES = 64 * 1024**3  # the operator's own file: only a guard against a 
 
 
 def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, recheck: bool, console: Console) -> int:
-    """Run one import; returns the exit code (0 done, 1 refused or failed)."""
+    """Run one import; returns the exit code (0 done, 1 refused or failed, 2 bad source name)."""
+    from app.api.catalogue import SOURCE_PATTERN
     from app.db import Database
     from app.migrate import upgrade_to_head
+
+    if not re.fullmatch(SOURCE_PATTERN.strip("^$"), source):
+        console.print(f"[red]Source invalide : « {source} »[/red] (minuscules, chiffres et tirets, ex. carif-idf).")
+        return 2
 
     settings = Settings()
     upgrade_to_head(settings.database_url)

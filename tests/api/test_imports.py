@@ -168,3 +168,18 @@ def test_offer_source_is_private(api):
     put = api.put(f"/v1/offers/{source}/{unique('PUT_')}", json=offer_body(), headers=api.auth("admin"))
     assert api.get(f"/v1/offers/{put.json()['id']}/source", headers=api.auth("admin")).status_code == 404
     assert api.get("/v1/offers/99999999/source", headers=api.auth("admin")).status_code == 404
+
+
+def test_one_import_per_source_at_a_time(api):
+    from datetime import UTC, datetime
+
+    from app.catalogue.models import ImportRun
+
+    source = unique("carif-api-busy")
+    with api.app.state.db.session(write=True) as s:
+        s.add(ImportRun(source=source, mode="full", actor_name="other", actor_role="sync", status="running",
+                        heartbeat_at=datetime.now(UTC)))
+    r = post(api, source)
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["import_id"]
+    assert post(api, source, params={"dry_run": "true"}).status_code == 200  # a dry run writes nothing: allowed
