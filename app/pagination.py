@@ -1,5 +1,6 @@
 """Opaque, signed keyset cursors. A cursor is bound to the query it came from: a forged one, or one
-used with other filters, is refused (400)."""
+used with other filters, is refused (400). Every list puts its own name in `query` ("list":
+"offers"), so a cursor of one list is refused by another (tests/security/test_cursors.py)."""
 
 from __future__ import annotations
 

@@ -74,6 +74,11 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "Aucune ressource à cette adresse."
         if exc.status_code == 405:
             detail = "Méthode non autorisée sur cette adresse."
+        if exc.status_code == 400 and detail == "There was an error parsing the body":
+            # FastAPI's answer to a body json.loads gives up on: not UTF-8, nested deeper than
+            # Python's recursion limit (a 100,000-deep [[[…), a number of more than 4,300 digits.
+            detail = "Corps de requête illisible : JSON pas en UTF-8, trop imbriqué ou nombre trop long."
+            return problem_response(400, detail, slug="unreadable-body", errors=[{"loc": ["body"], "msg": detail}])
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

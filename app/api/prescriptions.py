@@ -94,7 +94,8 @@ def list_prescriptions(
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> dict:
     code = service.normalise_code(code) if code else None
-    query = {"status": status.value if status else None, "session_id": session_id, "code": code}
+    query = {"list": "prescriptions", "status": status.value if status else None, "session_id": session_id,
+             "code": code}
     before = decode_cursor(settings.cursor_key, cursor, query) if cursor else None
     rows = repo.list_page(db, service.scope_of(principal), status=query["status"], session_id=session_id, code=code,
                           before_id=int(before[0]) if before else None, limit=limit)

@@ -109,8 +109,8 @@ def search_page(db: Session, engine: SearchService, cursor_key: bytes, *, q: str
     point = _resolve_near(near) if near else None
     radius = (radius_km or DEFAULT_RADIUS_KM) if point else None
     words = tuple(query_words(q))
-    fingerprint = {"q": " ".join(words), "level": level, "funder": funder, "sector": sector, "kind": kind,
-                   "departement": departement, "near": near, "radius_km": radius, "modality": modality,
+    fingerprint = {"list": "search", "q": " ".join(words), "level": level, "funder": funder, "sector": sector,
+                   "kind": kind, "departement": departement, "near": near, "radius_km": radius, "modality": modality,
                    "has_places": has_places, "limit": limit}
     offset = 0
     if cursor:

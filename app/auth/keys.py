@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from app.db import utcnow
 from app.reference.base import RefEnum
 
 KEY_PREFIX = "pfle"
+_HEX8 = re.compile(r"[0-9a-f]{8}")
 
 
 class Role(RefEnum):
@@ -90,8 +92,8 @@ def create_key(
 
 def key_prefix(key: str) -> str | None:
     parts = key.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 8:
-        return None
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or _HEX8.fullmatch(parts[1]) is None:
+        return None  # never sent to the database: a NUL byte there is a PostgreSQL error, not a 401
     return parts[1]
 
 
