@@ -71,8 +71,9 @@ def serve(
     from app.migrate import upgrade_to_head
 
     upgrade_to_head(Settings().database_url)
+    # Forwarded headers are believed only from TRUSTED_PROXIES, by the app itself (app/main.py).
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="warning",
-                access_log=False, proxy_headers=True)
+                access_log=False, proxy_headers=False)
 
 
 @cli.command()

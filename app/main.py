@@ -14,9 +14,9 @@ from app.api import imports as imports_api
 from app.api import indicators as indicators_api
 from app.api import prescriptions as prescriptions_api
 from app.api.errors import install_error_handlers
+from app.api.openapi_doc import install_openapi
 from app.catalogue.snapshots import SnapshotStore
 from app.db import Database
-from app.inputguard import InputGuardMiddleware
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.prescriptions.expiry import expiry_loop
 from app.reference.tension import load_tension
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search = SearchService(settings, db)
 
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(ops.router)
     app.include_router(reference.router)
     app.include_router(catalogue.router)
@@ -70,7 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"])
-    app.add_middleware(InputGuardMiddleware)  # NUL and invalid UTF-8 (inside: its answers get the headers)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes,
                        max_import_body=settings.max_import_bytes)
     return app

@@ -34,6 +34,20 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(default=None, description="When set, /metrics needs this bearer token.")
     cors_origins: list[str] = Field(default_factory=list)
     expire_interval_seconds: int = Field(default=3600, ge=0, description="0 disables in-server expiry.")
+    # Abuse limits (app/ratelimit.py, SECURITY.md).
+    rate_limit_enabled: bool = Field(default=True, description="Off only for benchmarks and tests.")
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Per API key: match, search, suggest and writes.")
+    rate_limit_sync_per_minute: int = Field(
+        default=6000, ge=1, description="The same for `sync` keys (offer by offer pushes).")
+    rate_limit_anon_per_minute: int = Field(
+        default=300, ge=1, description="Per client address: requests without a valid key.")
+    rate_limit_file: Path | None = Field(
+        default=None, description="SQLite file of the buckets, shared by the workers of a host; "
+        "default: in the temporary directory, one per DATABASE_URL.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or CIDR blocks of the reverse proxies whose "
+        "X-Forwarded-For / X-Forwarded-Proto are believed.")
 
     @cached_property
     def cursor_key(self) -> bytes:

@@ -41,6 +41,7 @@ class LiveServer:
             "SECRET_KEY": "live-server-secret",
             "EXPIRE_INTERVAL_SECONDS": "0",
             "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT_ENABLED": "false",  # benchmarks hammer one key; tests/security turn it on
             "NO_PROXY": "127.0.0.1,localhost",
         }
         self.env.pop("MEILI_URL", None)  # the embedded search engine unless the caller says otherwise
@@ -55,7 +56,8 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         cmd = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(self.workers), "--log-level", "warning", "--no-access-log"]
+               "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
+               "--no-proxy-headers"]  # proxies are the app's TRUSTED_PROXIES, not uvicorn's loopback default
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
                                      start_new_session=True)
         deadline = time.monotonic() + self.start_timeout

@@ -64,8 +64,8 @@ class Api:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
-    # In-server expiry is off in tests unless a test turns it on.
-    overrides = {"expire_interval_seconds": 0, **overrides}
+    # In-server expiry and rate limits are off in tests unless a test turns them on (tests/security/).
+    overrides = {"expire_interval_seconds": 0, "rate_limit_enabled": False, **overrides}
     return Settings(database_url=database_url, secret_key="test-secret", _env_file=None, **overrides)
 
 

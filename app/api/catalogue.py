@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
@@ -14,6 +13,7 @@ from app.catalogue import repository as repo
 from app.catalogue import service
 from app.catalogue.schemas import OfferIn, OfferOut, PlacesUpdate, SessionOut, WithdrawnMarker
 from app.etags import check_if_match
+from app.jsontypes import IsoDatetime
 from app.pagination import decode_cursor, encode_cursor
 from app.problems import Forbidden, NotFound
 from app.reference.funders import Funder
@@ -24,8 +24,7 @@ router = APIRouter(prefix="/v1", tags=["catalogue"])
 
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,59}$"
 SourcePath = Annotated[str, Path(pattern=SOURCE_PATTERN, description="Source, e.g. carif-idf or of-<siret>")]
-# Starts with a letter or digit: "." and ".." would be dot-segments, which clients and proxies collapse.
-ExternalIdPath = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
+ExternalIdPath = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:\-]+$")]
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
@@ -41,7 +40,7 @@ def list_offers(
     _: Annotated[Principal | None, Depends(PUBLIC)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
-    modified_after: Annotated[datetime | None, Query(description="Incremental sync: changes after this instant, "
+    modified_after: Annotated[IsoDatetime | None, Query(description="Incremental sync: changes after this instant, "
                                                                  "withdrawn offers as markers")] = None,
     departement: Annotated[str | None, Query(pattern=r"^(\d{2,3}|2[AB])$")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
@@ -51,8 +50,8 @@ def list_offers(
 ) -> dict:
     filters = repo.OfferFilters(departement=departement, region=region, funder=funder, sector=sector, level=level,
                                 modified_after=modified_after)
-    query = {"list": "offers", "departement": departement, "region": region, "funder": funder, "sector": sector,
-             "level": level, "modified_after": modified_after.isoformat() if modified_after else None}
+    query = {"departement": departement, "region": region, "funder": funder, "sector": sector, "level": level,
+             "modified_after": modified_after.isoformat() if modified_after else None}
     after = decode_cursor(settings.cursor_key, cursor, query) if cursor else None
     rows = repo.list_offer_page(db, filters, after, limit)
     page, more = rows[:limit], len(rows) > limit

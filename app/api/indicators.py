@@ -19,7 +19,8 @@ from app.reference.publics import Public
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"  # years 1900-2199: a month of year 0 or 9999 has no
+# neighbour month (datetime cannot hold year 0 or 10000): a 500 before (found by contract fuzzing)
 
 
 class IndicatorRow(BaseModel):

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.jsontypes import IsoDate, IsoDatetime, JsonBool, JsonFloat, JsonInt
 from app.reference.catalogue_codes import DatePrecision, Day, Kind, Modality, SessionStatus
 from app.reference.funders import Funder
 from app.reference.levels import Level, Literacy
@@ -84,8 +85,8 @@ class LocationIn(Strict):
     city: str | None = Field(default=None, max_length=200)
     departement: str | None = Field(default=None, max_length=3)
     region: str | None = Field(default=None, max_length=3)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: JsonFloat | None = Field(default=None, ge=-90, le=90)
+    lon: JsonFloat | None = Field(default=None, ge=-180, le=180)
 
     @model_validator(mode="after")
     def _locatable(self) -> LocationIn:
@@ -109,16 +110,16 @@ class Location(BaseModel):
 
 class SessionIn(Strict):
     external_id: str = Field(min_length=1, max_length=120)
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     start_precision: DatePrecision = DatePrecision.DAY
     end_precision: DatePrecision = DatePrecision.DAY
-    rolling_entry: bool = False
+    rolling_entry: JsonBool = False
     schedule: list[Slot] = Field(default_factory=list, max_length=50)
     location: LocationIn | None = None
-    capacity: int | None = Field(default=None, ge=0, le=100_000)
-    places_available: int | None = Field(default=None, ge=0, le=100_000)
-    funded_places: int | None = Field(default=None, ge=0, le=100_000)
+    capacity: JsonInt | None = Field(default=None, ge=0, le=100_000)
+    places_available: JsonInt | None = Field(default=None, ge=0, le=100_000)
+    funded_places: JsonInt | None = Field(default=None, ge=0, le=100_000)
     status: SessionStatus = SessionStatus.OPEN
 
     @model_validator(mode="after")
@@ -145,14 +146,14 @@ class OfferIn(Strict):
     formacodes: Annotated[list[Annotated[str, Field(pattern=r"^\d{5}$")]], AfterValidator(_unique)] = Field(
         default_factory=list, max_length=50)
     modality: Modality = Modality.IN_PERSON
-    hours_total: float | None = Field(default=None, ge=0, le=10_000)
-    hours_per_week: float | None = Field(default=None, ge=0, le=80)
+    hours_total: JsonFloat | None = Field(default=None, ge=0, le=10_000)
+    hours_per_week: JsonFloat | None = Field(default=None, ge=0, le=80)
     publics: Annotated[list[Public], AfterValidator(_unique)] = Field(default_factory=list)
     audience: Annotated[list[Public], AfterValidator(_unique)] = Field(default_factory=list)
-    childcare: bool | None = None
-    cost_to_learner: float | None = Field(default=None, ge=0, le=100_000)
+    childcare: JsonBool | None = None
+    cost_to_learner: JsonFloat | None = Field(default=None, ge=0, le=100_000)
     certification: str | None = Field(default=None, max_length=100)
-    source_updated_at: datetime | None = None
+    source_updated_at: IsoDatetime | None = None
     formation_id: str | None = Field(default=None, max_length=120)
     sessions: list[SessionIn] = Field(default_factory=list, max_length=2000)
 
@@ -226,5 +227,5 @@ class WithdrawnMarker(BaseModel):
 
 
 class PlacesUpdate(Strict):
-    places_available: int = Field(ge=0, le=100_000)
-    capacity: int | None = Field(default=None, ge=0, le=100_000)
+    places_available: JsonInt = Field(ge=0, le=100_000)
+    capacity: JsonInt | None = Field(default=None, ge=0, le=100_000)

@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from app.catalogue.schemas import InseeCode, Postcode, Slot, Strict
+from app.jsontypes import IsoDate, JsonBool, JsonFloat, JsonInt
 from app.matching.geography import distance_km, unit_xyz, unit_xyz_scalar
 from app.reference.catalogue_codes import Transport
 from app.reference.levels import Level, Literacy, PermitGoal
@@ -48,8 +49,8 @@ class Home(Strict):
 
     insee: InseeCode | None = None
     postcode: Postcode | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
-    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    lat: JsonFloat | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: JsonFloat | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Home:
@@ -69,16 +70,16 @@ class Profile(Strict):
     permit_goal: PermitGoal | None = None
     sectors: list[Sector] = Field(default_factory=list, max_length=len(Sector))
     home: Home
-    max_distance_km: float | None = Field(default=None, ge=0, le=20_000, allow_inf_nan=False)
-    max_travel_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
+    max_distance_km: JsonFloat | None = Field(default=None, ge=0, le=20_000, allow_inf_nan=False)
+    max_travel_minutes: JsonInt | None = Field(default=None, gt=0, le=24 * 60)
     transport: Transport = Transport.PUBLIC_TRANSPORT
-    remote_ok: bool = False
+    remote_ok: JsonBool = False
     availability: list[Slot] | None = Field(
         default=None, max_length=100, description="Weekly slots the person is free; absent = any time.")
-    available_from: date | None = Field(default=None, description="Absent = today (Europe/Paris).")
-    start_within_days: int = Field(default=DEFAULT_START_WITHIN_DAYS, ge=0, le=3660)
+    available_from: IsoDate | None = Field(default=None, description="Absent = today (Europe/Paris).")
+    start_within_days: JsonInt = Field(default=DEFAULT_START_WITHIN_DAYS, ge=0, le=3660)
     publics: list[Public] | None = Field(default=None, max_length=len(Public))
-    needs_childcare: bool = False
+    needs_childcare: JsonBool = False
 
     @field_validator("publics")
     @classmethod
@@ -114,7 +115,7 @@ class Profile(Strict):
 
 class MatchRequest(Strict):
     profile: Profile
-    limit: int = Field(default=20, ge=1, le=200)
+    limit: JsonInt = Field(default=20, ge=1, le=200)
 
 
 @dataclass(frozen=True, slots=True)

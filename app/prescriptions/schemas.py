@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.jsontypes import IsoDate, JsonInt
 from app.prescriptions.states import Status
 from app.reference.publics import Public
 from app.reference.refusal_reasons import RefusalReason
@@ -34,7 +35,7 @@ JobseekerRef = Annotated[str, Field(
 Publics = Annotated[list[Public], Field(max_length=len(Public), description="Catégories (pour les indicateurs), "
                                         "pas l'identité : ex. cir_signatory, jobseeker."),
                     AfterValidator(_unique)]
-SessionId = Annotated[int, Field(ge=1, le=2**62)]
+SessionId = Annotated[JsonInt, Field(ge=1, le=2**62)]
 
 
 class Strict(BaseModel):
@@ -54,7 +55,7 @@ class PrescriptionPatch(Strict):
     reason: str | None = Field(default=None, min_length=1, max_length=2000,
                                description="Motif en clair (obligatoire pour un refus).")
     reason_code: RefusalReason | None = Field(default=None, description="Pour un refus : GET /v1/reference/refusal_reasons.")
-    entered_on: date | None = Field(default=None, description="Pour `entered` : date d'entrée (défaut : aujourd'hui).")
+    entered_on: IsoDate | None = Field(default=None, description="Pour `entered` : date d'entrée (défaut : aujourd'hui).")
 
 
 class AdviserOut(BaseModel):
@@ -117,7 +118,7 @@ class EntryIn(Strict):
     session_id: SessionId | None = None
     session_ref: SessionRef | None = None
     jobseeker_ref: JobseekerRef
-    entered_on: date
+    entered_on: IsoDate
     publics: Publics = []
 
     @model_validator(mode="after")

@@ -1,0 +1,233 @@
+"""Abuse limits: per API key on match, search, suggest and every write; per client address for
+requests without a valid key. Declared once, as an app-wide dependency (`rate_limit`).
+
+Algorithm: GCRA, i.e. a token bucket of N requests refilled continuously at N per minute (at most
+N at once, N a minute sustained), stored as one number per bucket — its "theoretical arrival
+time". A refused request costs nothing and gets 429 problem+json with `Retry-After`.
+
+Where the buckets live: in a small SQLite file shared by every worker process of the host
+(`RATE_LIMIT_FILE`, default in the temporary directory, one per DATABASE_URL), never in the
+catalogue database: one decision is one `INSERT … ON CONFLICT DO UPDATE … RETURNING` on a local
+file (~10 µs, measured: SECURITY.md), it never waits for the catalogue's write lock nor for the
+network, and `--workers 4` does not give a key four times its rate. Several hosts behind a load
+balancer each count on their own (a key may get up to hosts × N): the limiter errs towards letting
+legitimate traffic through. If the file cannot be used the process falls back to buckets in its
+own memory (logged once a minute) rather than refusing service.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import math
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+
+from app.api.deps import _principal
+from app.auth.keys import Role
+from app.problems import Problem
+from app.settings import Settings
+
+log = logging.getLogger("parcours_fle.ratelimit")
+
+WINDOW_SECONDS = 60.0
+EXEMPT_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
+KEYED_READS = frozenset({"/v1/match", "/v1/search", "/v1/suggest"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SWEEP_EVERY_SECONDS = 60.0
+
+RESPONSE_429 = {
+    "description": "Too many requests for this key (or, without a key, this client address): retry after "
+                   "`Retry-After` seconds (problem+json)",
+    "headers": {"Retry-After": {"description": "Seconds before a request is accepted again",
+                                "schema": {"type": "integer"}}},
+    "content": {"application/problem+json": {}},
+}
+
+
+class TooManyRequests(Problem):
+    status, title, slug = 429, "Trop de requêtes", "too-many-requests"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: int = 0  # whole seconds, ≥ 1 when refused
+
+
+class MemoryBuckets:
+    """GCRA buckets in this process's memory (fallback, and for in-memory databases)."""
+
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._swept = time.time()
+
+    def hit(self, bucket: str, per_minute: int, now: float) -> Decision:
+        interval = WINDOW_SECONDS / per_minute
+        with self._lock:
+            if now - self._swept > SWEEP_EVERY_SECONDS:
+                self._tat = {k: v for k, v in self._tat.items() if v > now}
+                self._swept = now
+            tat = max(self._tat.get(bucket, now), now) + interval
+            if tat - now <= WINDOW_SECONDS:
+                self._tat[bucket] = tat
+                return Decision(True)
+        return Decision(False, _retry_after(tat - now))
+
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS bucket (id TEXT PRIMARY KEY, tat REAL NOT NULL) WITHOUT ROWID"
+_HIT = """INSERT INTO bucket (id, tat) VALUES (:id, :now + :interval)
+ON CONFLICT (id) DO UPDATE SET tat = max(bucket.tat, :now) + :interval
+WHERE max(bucket.tat, :now) + :interval - :now <= :window
+RETURNING tat"""
+
+
+class SharedBuckets:
+    """GCRA buckets in a SQLite file shared by the processes of one host (see the module doc)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+        self._swept = 0.0
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=2.0, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")  # counters: losing the last ones in a crash is harmless
+            conn.execute(_SCHEMA)
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    def hit(self, bucket: str, per_minute: int, now: float) -> Decision:
+        interval = WINDOW_SECONDS / per_minute
+        with self._lock:
+            conn = self._connection()
+            if now - self._swept > SWEEP_EVERY_SECONDS:  # full buckets are the same as no row
+                conn.execute("DELETE FROM bucket WHERE tat < ?", (now,))
+                self._swept = now
+            row = conn.execute(_HIT, {"id": bucket, "now": now, "interval": interval,
+                                      "window": WINDOW_SECONDS}).fetchone()
+            if row is not None:
+                return Decision(True)
+            tat = conn.execute("SELECT tat FROM bucket WHERE id = ?", (bucket,)).fetchone()
+        return Decision(False, _retry_after((tat[0] if tat else now) + interval - now))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+
+def _retry_after(excess_tat: float) -> int:
+    """Seconds until a refused request would pass: its bucket must drain below the window."""
+    return max(1, math.ceil(excess_tat - WINDOW_SECONDS))
+
+
+def default_file(settings: Settings) -> Path:
+    """One file per deployment (DATABASE_URL) and per user, in the temporary directory."""
+    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"parcours-fle-{os.getuid()}" / f"ratelimit-{digest}.sqlite3"
+
+
+class Limiter:
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limit_enabled
+        self.per_key = settings.rate_limit_per_minute
+        self.per_sync_key = settings.rate_limit_sync_per_minute
+        self.per_address = settings.rate_limit_anon_per_minute
+        in_memory_db = settings.database_url in {"sqlite://", "sqlite:///:memory:"}
+        path = settings.rate_limit_file or default_file(settings)
+        self.store: SharedBuckets | MemoryBuckets = (
+            MemoryBuckets() if in_memory_db and settings.rate_limit_file is None else SharedBuckets(path))
+        self._fallback: MemoryBuckets | None = None
+        self._warned = 0.0
+
+    def check(self, bucket: str, per_minute: int) -> None:
+        """Counts one request in `bucket`; raises 429 when the bucket is empty."""
+        now = time.time()
+        try:
+            decision = self.store.hit(bucket, per_minute, now)
+        except (sqlite3.Error, OSError) as exc:
+            if now - self._warned > WINDOW_SECONDS:
+                log.warning("rate limit file unusable, per-process buckets for now: %s", type(exc).__name__)
+                self._warned = now
+            self._fallback = self._fallback or MemoryBuckets()
+            decision = self._fallback.hit(bucket, per_minute, now)
+        if not decision.allowed:
+            raise TooManyRequests(
+                f"Trop de requêtes : limite de {per_minute} par minute atteinte. "
+                f"Réessayez dans {decision.retry_after} s.",
+                headers={"Retry-After": str(decision.retry_after)},
+                extra={"retry_after": decision.retry_after})
+
+    def close(self) -> None:
+        if isinstance(self.store, SharedBuckets):
+            self.store.close()
+
+
+def client_bucket(request: Request) -> str:
+    """The client address (already the forwarded one when the peer is a TRUSTED_PROXIES proxy);
+    IPv6 clients are counted per /64, the block one subscriber usually holds."""
+    host = request.client.host if request.client else ""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return f"a:{host[:64] or 'unknown'}"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return f"a:{ip.ipv4_mapped}"
+        return f"a:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+    return f"a:{ip}"
+
+
+def rate_limit(request: Request) -> None:
+    """App-wide dependency: runs before every route's own dependencies and parameters."""
+    limiter: Limiter = request.app.state.limiter
+    if not limiter.enabled:
+        return
+    route = getattr(request.scope.get("route"), "path", "")
+    if route in EXEMPT_ROUTES:
+        return
+    try:
+        principal = _principal(request)
+    except Problem:  # a wrong or revoked key is refused (401), and counted against the address
+        limiter.check(client_bucket(request), limiter.per_address)
+        raise
+    if principal is None:
+        limiter.check(client_bucket(request), limiter.per_address)
+    elif request.method in WRITE_METHODS or route in KEYED_READS:
+        per_minute = limiter.per_sync_key if principal.role is Role.SYNC else limiter.per_key
+        limiter.check(f"k:{principal.key_id}", per_minute)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """The limiter's state, and its 429 documented on every limited route. The dependency itself
+    is given to `FastAPI(dependencies=[Depends(rate_limit)])`."""
+    app.state.limiter = Limiter(settings)
+    for route in _api_routes(app.routes):
+        if route.path not in EXEMPT_ROUTES and route.include_in_schema:
+            route.responses.setdefault(429, RESPONSE_429)
+
+
+def _api_routes(routes):
+    from fastapi.routing import APIRoute
+
+    for r in routes:
+        if isinstance(r, APIRoute):
+            yield r
+        elif hasattr(r, "original_router"):
+            yield from _api_routes(r.original_router.routes)
