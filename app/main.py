@@ -6,9 +6,11 @@ import asyncio
 import threading
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app import ratelimit
 from app.api import catalogue, match, ops, reference, search
 from app.api import imports as imports_api
 from app.api import indicators as indicators_api
@@ -17,6 +19,7 @@ from app.api.errors import install_error_handlers
 from app.api.openapi_doc import install_openapi
 from app.catalogue.snapshots import SnapshotStore
 from app.db import Database
+from app.inputguard import InputGuardMiddleware
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.prescriptions.expiry import expiry_loop
 from app.reference.tension import load_tension
@@ -46,9 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with suppress(asyncio.CancelledError):
                 await expiry
         app.state.search.stop()
+        app.state.limiter.close()
         db.dispose()
 
-    app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan,
+                  dependencies=[Depends(ratelimit.rate_limit)])
     app.state.settings = settings
     app.state.db = db
     app.state.metrics = Metrics()
@@ -67,10 +72,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(prescriptions_api.router)
     app.include_router(indicators_api.router)
     app.include_router(page.router)
+    ratelimit.install(app, settings)
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"])
+    app.add_middleware(InputGuardMiddleware)  # NUL and invalid UTF-8 (inside: its answers get the headers)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes,
                        max_import_body=settings.max_import_bytes)
+    if settings.trusted_proxies:  # outermost: client address and scheme as the trusted proxy saw them
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app

@@ -24,7 +24,8 @@ router = APIRouter(prefix="/v1", tags=["catalogue"])
 
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,59}$"
 SourcePath = Annotated[str, Path(pattern=SOURCE_PATTERN, description="Source, e.g. carif-idf or of-<siret>")]
-ExternalIdPath = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:\-]+$")]
+# Starts with a letter or digit: "." and ".." would be dot-segments, which clients and proxies collapse.
+ExternalIdPath = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
@@ -50,8 +51,8 @@ def list_offers(
 ) -> dict:
     filters = repo.OfferFilters(departement=departement, region=region, funder=funder, sector=sector, level=level,
                                 modified_after=modified_after)
-    query = {"departement": departement, "region": region, "funder": funder, "sector": sector, "level": level,
-             "modified_after": modified_after.isoformat() if modified_after else None}
+    query = {"list": "offers", "departement": departement, "region": region, "funder": funder, "sector": sector,
+             "level": level, "modified_after": modified_after.isoformat() if modified_after else None}
     after = decode_cursor(settings.cursor_key, cursor, query) if cursor else None
     rows = repo.list_offer_page(db, filters, after, limit)
     page, more = rows[:limit], len(rows) > limit
