@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ADVISERS, ReadDB
 from app.auth.keys import Principal
-from app.catalogue import repository as repo
 from app.catalogue.schemas import OfferOut, SessionOut
 from app.matching import MatchRequest, UnknownCommune, match, paris_today, resolve_home
 from app.matching.core import EXCLUSION_ORDER
@@ -63,10 +62,11 @@ def post_match(body: MatchRequest, db: ReadDB, request: Request,
         home = resolve_home(body.profile.home)
     except UnknownCommune as exc:
         raise Unprocessable.at(list(exc.loc), exc.msg) from None
-    snapshot = request.app.state.snapshots.get(db)
+    store = request.app.state.snapshots
+    snapshot, seq = store.current(db)
     outcome = match(body.profile, home, snapshot, today=paris_today(), limit=body.limit,
                     tension=request.app.state.tension)
-    offers = {o.id: o for o in repo.load_offers_out(db, sorted({r.offer_id for r in outcome.results}))}
+    offers = store.offers(db, sorted({r.offer_id for r in outcome.results}), seq)
     results = []
     for r in outcome.results:
         offer = offers.get(r.offer_id)

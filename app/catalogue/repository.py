@@ -370,6 +370,7 @@ class MatchFeed:
     offers: dict[int, dict]
     sessions: list[dict]
     removed_session_ids: list[int]
+    changed_offer_ids: set[int]
 
 
 def match_feed(session: Session, since: int | None) -> MatchFeed:
@@ -398,4 +399,5 @@ def match_feed(session: Session, since: int | None) -> MatchFeed:
         for oid, role, p in session.execute(select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public)
                                             .where(OfferPublic.offer_id.in_(chunk))):
             offers[oid][role].append(p)
-    return MatchFeed(seq=seq, offers=offers, sessions=live, removed_session_ids=removed)
+    return MatchFeed(seq=seq, offers=offers, sessions=live, removed_session_ids=removed,
+                     changed_offer_ids={r["offer_id"] for r in rows.values()})

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 
 from sqlmodel import Session
 
 from app.catalogue import repository as repo
+from app.catalogue.schemas import OfferOut
 from app.db import Database
 from app.matching import Candidate, Snapshot
 from app.matching.candidate import slots_from
@@ -57,19 +59,31 @@ def candidates_from(feed: repo.MatchFeed) -> list[Candidate]:
 
 
 class SnapshotStore:
-    def __init__(self) -> None:
+    """This worker's matching snapshot, and a cache of the offers matching returns.
+
+    Both follow the catalogue change counter: the snapshot applies the sessions changed since its
+    stamp; a cached offer is served only while no change to it has been seen since it was read.
+    (Offers are read on every match to build the answer: the cache saves most of that.)"""
+
+    def __init__(self, cached_offers: int = 20_000) -> None:
         self._snapshot: Snapshot | None = None
         self._seq: int = -1
         self._lock = threading.Lock()
+        self._offers: OrderedDict[int, tuple[int, OfferOut]] = OrderedDict()
+        self._offer_changed: dict[int, int] = {}  # offer id → stamp of its last change seen
+        self._cached_offers = cached_offers
 
     def get(self, session: Session) -> Snapshot:
+        return self.current(session)[0]
+
+    def current(self, session: Session) -> tuple[Snapshot, int]:
+        """The snapshot, at least as recent as what `session` sees, and the stamp `session` saw."""
         seq = repo.current_change_seq(session)
-        if self._snapshot is not None and seq == self._seq:
-            return self._snapshot
-        with self._lock:  # one refresh at a time; readers keep using the previous snapshot object
-            if self._snapshot is None or seq != self._seq:
-                self._refresh(session)
-            return self._snapshot
+        if self._snapshot is None or seq > self._seq:
+            with self._lock:  # one refresh at a time; readers keep using the previous snapshot object
+                if self._snapshot is None or seq > self._seq:
+                    self._refresh(session)
+        return self._snapshot, seq
 
     def _refresh(self, session: Session) -> None:
         feed = repo.match_feed(session, None if self._snapshot is None else self._seq)
@@ -81,7 +95,27 @@ class SnapshotStore:
                                                        "duration_ms": round((time.perf_counter() - started) * 1000)})
         else:
             self._snapshot = self._snapshot.apply(candidates, feed.removed_session_ids)
-        self._seq = feed.seq
+            for offer_id in feed.changed_offer_ids:
+                self._offer_changed[offer_id] = feed.seq
+        self._seq = max(self._seq, feed.seq)
+
+    def offers(self, session: Session, ids: list[int], seq: int) -> dict[int, OfferOut]:
+        """Offers by id as `session` sees them (`seq`: the stamp it saw, from `current`)."""
+        out: dict[int, OfferOut] = {}
+        missing = []
+        for oid in ids:
+            hit = self._offers.get(oid)
+            if hit is not None and self._offer_changed.get(oid, -1) <= hit[0]:
+                out[oid] = hit[1]
+            else:
+                missing.append(oid)
+        for offer in repo.load_offers_out(session, missing):
+            out[offer.id] = offer
+            if not offer.withdrawn:
+                self._offers[offer.id] = (seq, offer)
+        while len(self._offers) > self._cached_offers:
+            self._offers.popitem(last=False)
+        return out
 
     def warm(self, db: Database) -> None:
         """Build the snapshot ahead of the first match (run in a thread at start-up)."""

@@ -126,3 +126,22 @@ def test_match_needs_an_adviser_or_admin(api):
     assert post(api, PROFILE, role="admin").status_code == 200
     r = api.post("/v1/match", json={"profile": PROFILE}, headers=api.auth("provider", siret="13002526500013"))
     assert r.status_code == 403
+
+
+def test_an_offer_change_shows_in_the_next_match(api, catalogue):
+    """Matching caches the offers it returns: a change must never be served stale."""
+    from tests.api.factories import offer_body
+
+    r = api.put("/v1/offers/carif-match/cache-check", json=offer_body(title="Titre avant"), headers=api.auth("admin"))
+    sid = r.json()["sessions"][0]["id"]
+
+    def title():
+        res = post(api, PROFILE, limit=200).json()["results"]
+        return next(x["offer"]["title"] for x in res if x["session"]["id"] == sid)
+
+    assert title() == "Titre avant"
+    api.put("/v1/offers/carif-match/cache-check", json=offer_body(title="Titre après"), headers=api.auth("admin"))
+    assert title() == "Titre après"
+    api.put(f"/v1/sessions/{sid}/places", json={"places_available": 3}, headers=api.auth("admin"))
+    res = post(api, PROFILE, limit=200).json()["results"]
+    assert next(x["session"]["places_available"] for x in res if x["session"]["id"] == sid) == 3
