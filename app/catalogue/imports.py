@@ -27,7 +27,8 @@ All or nothing, and other writers (prescriptions, places) are never held up for 
 Any failure before the publish commits leaves the catalogue as it was: the publish transaction rolls
 back, the hidden rows are deleted, organisations created for them are deleted and organisation
 names they refreshed are restored. A process killed mid-import leaves hidden rows that nobody sees;
-the next import of that source deletes them (its run is then marked failed).
+the next import of that source deletes them at once (its run is then marked failed: the lock of
+`import_lock.py` tells a crashed run from a live one).
 
 Each import is recorded in `import_run` (who, when, source, mode, counts, durations).
 """
@@ -52,6 +53,7 @@ from sqlmodel import Session
 
 from app.auth.keys import Principal
 from app.catalogue import repository as repo
+from app.catalogue.import_lock import ImportLock
 from app.catalogue.lheo import (
     DEFAULT_MAX_BYTES,
     LheoDocumentError,
@@ -200,6 +202,7 @@ def run_import(
     try:
         return job.run(stream)
     finally:
+        job.lock.release()
         if owned:
             stream.close()
 
@@ -318,6 +321,7 @@ class _Import:
         self.pause = pause
         self.recheck = recheck
         self.run_id = 0
+        self.lock = ImportLock(db, source)  # held while the run is alive (app/catalogue/import_lock.py)
         self.report = ImportReport(source=source, mode=mode, dry_run=dry_run)
         self.heads: dict[str, _Head] = {}
         self.status: dict[str, str] = {}  # final outcome per action ref (last occurrence wins)
@@ -376,17 +380,28 @@ class _Import:
     def _open_run(self) -> None:
         now = utcnow()
         stale: list[int] = []
+        # True: another live process imports this source; False: none does, so a "running" row is
+        # the trace of a crashed one; None: unknown here (in-memory SQLite), heartbeats decide.
+        others_alive = None
+        if not self.dry_run:
+            got = self.lock.acquire()
+            others_alive = None if got is None else not got
         with self.db.session(write=True) as s:
             if self.db.dialect == "postgresql":  # one check-then-insert at a time per source (SQLite: BEGIN IMMEDIATE)
                 s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"parcours-import:{self.source}"})
             if not self.dry_run:
                 for rid, beat in s.execute(select(_RUN.c.id, _RUN.c.heartbeat_at).where(
                         _RUN.c.source == self.source, _RUN.c.status == "running", _RUN.c.dry_run.is_(False))):
-                    if beat is not None and now - _aware(beat) < STALE_AFTER:
+                    alive = (others_alive if others_alive is not None
+                             else beat is not None and now - _aware(beat) < STALE_AFTER)
+                    if alive:
                         raise ImportInProgress(
                             f"Un import de la source « {self.source} » est déjà en cours (n°{rid}) : "
                             "réessayez quand il sera terminé.", extra={"import_id": rid})
                     stale.append(rid)
+                if others_alive:  # it holds the lock but has not recorded its run yet
+                    raise ImportInProgress(f"Un import de la source « {self.source} » est déjà en cours : "
+                                           "réessayez quand il sera terminé.")
                 if stale:
                     s.execute(update(_RUN).where(_RUN.c.id.in_(stale)).values(
                         status="failed", finished_at=now,

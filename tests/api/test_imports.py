@@ -173,13 +173,20 @@ def test_offer_source_is_private(api):
 def test_one_import_per_source_at_a_time(api):
     from datetime import UTC, datetime
 
+    from app.catalogue.import_lock import ImportLock
     from app.catalogue.models import ImportRun
 
     source = unique("carif-api-busy")
-    with api.app.state.db.session(write=True) as s:
-        s.add(ImportRun(source=source, mode="full", actor_name="other", actor_role="sync", status="running",
-                        heartbeat_at=datetime.now(UTC)))
-    r = post(api, source)
-    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["import_id"]
-    assert post(api, source, params={"dry_run": "true"}).status_code == 200  # a dry run writes nothing: allowed
+    other = ImportLock(api.app.state.db, source)  # a live import elsewhere holds its source's lock
+    assert other.acquire()
+    try:
+        with api.app.state.db.session(write=True) as s:
+            s.add(ImportRun(source=source, mode="full", actor_name="other", actor_role="sync", status="running",
+                            heartbeat_at=datetime.now(UTC)))
+        r = post(api, source)
+        assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["import_id"]
+        assert post(api, source, params={"dry_run": "true"}).status_code == 200  # a dry run writes nothing: allowed
+    finally:
+        other.release()
+    assert post(api, source).status_code == 200  # its process gone, its run is stale at once

@@ -390,17 +390,33 @@ def test_a_dead_import_is_cleaned_by_the_next_one(db, monkeypatch):
         hidden = s.execute(select(Offer.withdrawn_at, Offer.updated_at, Offer.change_seq).where(
             Offer.source == source)).all()
     assert hidden and all(w == HIDDEN_AT and u == HIDDEN_AT and c < 0 for w, u, c in hidden)
-    with pytest.raises(ImportInProgress):  # its heartbeat is fresh: it might still be running
-        run(db, FIX / "fle-2.3.xml", source)
-    with db.session(write=True) as s:
-        s.execute(update(ImportRun).where(ImportRun.source == source).values(
-            heartbeat_at=datetime.now(UTC) - timedelta(hours=1)))
+    # Its heartbeat is fresh, but no live process holds the source's import lock: it is dead, and
+    # the next import cleans it at once (tests/faults/test_kill9.py does it with a real kill -9).
     r = run(db, FIX / "fle-2.3.xml", source)
     assert r.created == len(offers_of(db, source))
     with db.session() as s:
         statuses = s.execute(select(ImportRun.status).where(ImportRun.source == source).order_by(ImportRun.id)).scalars()
         assert list(statuses) == ["failed", "succeeded"]
     assert snapshot(db)["offer"] != before["offer"]
+
+
+def test_a_live_import_holds_its_source(db):
+    """A run whose process holds the source's lock is alive, however old its heartbeat."""
+    from app.catalogue.import_lock import ImportLock
+
+    source = unique("carif-live")
+    other = ImportLock(db, source)
+    assert other.acquire() is True
+    try:
+        with db.session(write=True) as s:
+            s.add(ImportRun(source=source, mode="full", actor_name="other", actor_role="sync", status="running",
+                            heartbeat_at=datetime.now(UTC) - timedelta(hours=1)))
+        with pytest.raises(ImportInProgress):
+            run(db, FIX / "fle-2.3.xml", source)
+        assert ImportLock(db, source).acquire() is False
+    finally:
+        other.release()
+    assert run(db, FIX / "fle-2.3.xml", source).created > 0
 
 
 def test_hidden_rows_are_invisible_while_staged(db, monkeypatch):
