@@ -15,6 +15,7 @@ from app.api import catalogue, match, ops, reference, search
 from app.api import imports as imports_api
 from app.api import indicators as indicators_api
 from app.api import prescriptions as prescriptions_api
+from app.api.db_errors import install_database_errors
 from app.api.errors import install_error_handlers
 from app.api.openapi_doc import install_openapi
 from app.catalogue.snapshots import SnapshotStore
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.search = SearchService(settings, db)
 
     install_error_handlers(app)
+    install_database_errors(app)
     install_openapi(app)
     app.include_router(ops.router)
     app.include_router(reference.router)

@@ -30,6 +30,7 @@ _HTTP_TITLES = {
     429: "Trop de requêtes",
     500: "Erreur interne",
     503: "Service indisponible",
+    507: "Stockage insuffisant",
 }
 
 

@@ -59,7 +59,10 @@ class ImportLock:
         path = self._path()
         if self.db.dialect != "sqlite" or path is None:
             return None
-        f = open(path, "ab")  # noqa: SIM115 - held until release()
+        try:
+            f = open(path, "ab")  # noqa: SIM115 - held until release()
+        except OSError:  # read-only directory, disk full: heartbeats only
+            return None
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -46,6 +46,9 @@ log = logging.getLogger("parcours_fle.search")
 LEASE_SECONDS = 30.0
 POLL_SECONDS = 0.1
 LAG_DEGRADED_SECONDS = 30.0
+# Retry delay while Meilisearch fails: 1 s doubling up to this. A failed round costs one refused
+# connection; a long cap only delays the catch-up (30 s made it ~19 s after a 45 s outage).
+MAX_BACKOFF_SECONDS = 5.0
 
 
 def _apply_changes(engine: SearchEngine, session: Session, since_seq: int) -> int:
@@ -236,11 +239,11 @@ class MeiliIndexer:
             except (MeiliError, EngineUnavailable) as exc:
                 log.warning("search indexer: %s", exc)
                 self._record_error(str(exc))
-                backoff = min(max(backoff * 2, 1.0), 30.0)
+                backoff = min(max(backoff * 2, 1.0), MAX_BACKOFF_SECONDS)
             except Exception as exc:
                 log.exception("search indexer failed")
                 self._record_error(f"{exc.__class__.__name__}: {exc}")
-                backoff = min(max(backoff * 2, 1.0), 30.0)
+                backoff = min(max(backoff * 2, 1.0), MAX_BACKOFF_SECONDS)
             self.wake.wait(backoff)
             self.wake.clear()
 

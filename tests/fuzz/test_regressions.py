@@ -147,3 +147,39 @@ def test_validation_error_answer_matches_the_documented_problem(api):
     r = api.post("/v1/match", json={"profile": {"level": "Z9"}}, headers=api.auth("adviser"))
     body = assert_problem(r, 422)
     assert all(set(e) == {"loc", "msg"} for e in body["errors"])
+
+
+# --- found by the fault tests (tests/faults/): database failures were 500s --------------------
+
+def test_unreachable_database_is_503_problem_with_retry_after(tmp_path):
+    """PostgreSQL restarting (or any unreachable database) answered 500 and closed keep-alive
+    connections; now 503 `database-unavailable` with Retry-After, and /healthz still answers."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(f"sqlite:///{tmp_path}/missing-dir/app.db"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert c.get("/healthz").status_code == 200
+        for r in (c.get("/v1/offers"), c.get("/v1/sessions/1"), c.get("/readyz")):
+            body = assert_problem(r, 503)
+            assert body["type"].endswith(("database-unavailable", "unavailable"))
+        r = c.get("/v1/offers")
+        assert r.headers["retry-after"] and r.json()["type"].endswith("database-unavailable")
+
+
+def test_disk_full_is_507_problem():
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from app.api.db_errors import database_problem, is_disk_full, is_unavailable
+
+    full = OperationalError("INSERT …", None, sqlite3.OperationalError("database or disk is full"))
+    assert is_disk_full(full) and is_unavailable(full)
+    r = database_problem(full)
+    assert r.status_code == 507 and r.media_type == PROBLEM and r.headers["retry-after"]
+    locked = OperationalError("INSERT …", None, sqlite3.OperationalError("database is locked"))
+    assert not is_disk_full(locked) and database_problem(locked).status_code == 503
+    assert not is_unavailable(IntegrityError("INSERT …", None, sqlite3.IntegrityError("UNIQUE")))  # a bug: 500
