@@ -51,7 +51,7 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
     """An engine. On SQLite, a `writer` engine opens transactions with BEGIN IMMEDIATE so two
     read-then-write transactions never deadlock: the second waits (busy_timeout) instead."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -68,7 +68,9 @@ def make_engine(url: str, *, writer: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # hide_parameters: a database error (logged with its traceback) never carries the values bound to
+    # the statement — a jobseeker_ref, a note, a key hash.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
 
 
 class Database:

@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from contextvars import ContextVar
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,8 +39,17 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, f):
                 out[f] = getattr(record, f)
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+            out["exc"] = _scrub(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False)
+
+
+# PostgreSQL puts row values in an error's DETAIL ("Key (session_id, jobseeker_ref)=(4, FT-…) already
+# exists", "Failing row contains (…)"); bound parameters are already hidden by the engine.
+_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
+
+
+def _scrub(text: str) -> str:
+    return _DETAIL.sub(r"\1 (masqué)", text)
 
 
 def configure_logging(level: str) -> None:
@@ -87,14 +97,7 @@ class RequestContextMiddleware:
         token = request_id_var.set(rid)
         limit = self.max_import_body if scope["path"].startswith("/v1/imports") else self.max_body
         started = time.perf_counter()
-        status_holder = {"status": 500}
-
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, rid, limit)
-            self._record(scope, 413, started)
-            request_id_var.reset(token)
-            return
+        status_holder: dict[str, Any] = {"status": 500, "started": False}
 
         received = 0
 
@@ -110,20 +113,39 @@ class RequestContextMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                # Every answer: 413 and 500 below included. HSTS only over TLS: `scheme` is https
+                # when uvicorn terminated TLS or a TRUSTED_PROXIES proxy said X-Forwarded-Proto: https.
                 hdrs = list(message.get("headers") or [])
                 hdrs.append((b"x-request-id", rid.encode()))
                 hdrs.append((b"x-content-type-options", b"nosniff"))
                 hdrs.append((b"referrer-policy", b"no-referrer"))
-                if scope.get("scheme") == "https" or headers.get(b"x-forwarded-proto") == b"https":
+                if scope.get("scheme") == "https":
                     hdrs.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 message["headers"] = hdrs
             await send(message)
 
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send_wrapper, limit)
+            self._record(scope, 413, started)
+            request_id_var.reset(token)
+            return
+
         try:
             await self.app(scope, limited_receive, send_wrapper)
         except BodyTooLarge:
-            await _too_large(send, rid, limit)
+            await _too_large(send_wrapper, limit)
             status_holder["status"] = 413
+        except Exception:
+            # Answered here rather than by Starlette's outermost handler, so a 500 too carries the
+            # request id and the security headers, and its log line the request id.
+            if status_holder["started"]:
+                raise
+            logging.getLogger("parcours_fle.errors").exception("unhandled error",
+                                                               extra={"path": scope["path"]})
+            await _problem(send_wrapper, 500, "Erreur interne", "Erreur interne : l'incident est journalisé.",
+                           "500")
         finally:
             self._record(scope, status_holder["status"], started)
             request_id_var.reset(token)
@@ -145,12 +167,16 @@ class BodyTooLarge(StarletteHTTPException):
         self.limit = limit
 
 
-async def _too_large(send: Send, rid: str, limit: int) -> None:
-    body = json.dumps({"type": "https://parcours-fle.beta.gouv.fr/problems/payload-too-large",
-                       "title": "Requête trop volumineuse", "status": 413,
-                       "detail": f"Le corps de la requête dépasse {limit} octets."}).encode()
-    await send({"type": "http.response.start", "status": 413,
+async def _too_large(send: Send, limit: int) -> None:
+    await _problem(send, 413, "Requête trop volumineuse", f"Le corps de la requête dépasse {limit} octets.",
+                   "payload-too-large")
+
+
+async def _problem(send: Send, status: int, title: str, detail: str, slug: str) -> None:
+    """A problem+json answer sent by the middleware itself (`send` adds the common headers)."""
+    body = json.dumps({"type": f"https://parcours-fle.beta.gouv.fr/problems/{slug}", "title": title,
+                       "status": status, "detail": detail}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode()), (b"x-request-id", rid.encode()),
-                            (b"x-content-type-options", b"nosniff")]})
+                            (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -54,7 +54,8 @@ def readyz(request: Request) -> dict:
 def metrics(request: Request) -> Response:
     token = request.app.state.settings.metrics_token
     if token:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            raise Unauthorized("Jeton de métriques requis.")
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise Unauthorized("Jeton de métriques requis : « Authorization: Bearer <METRICS_TOKEN> ».",
+                               headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
