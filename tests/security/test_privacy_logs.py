@@ -157,11 +157,12 @@ def test_database_errors_log_no_values(database_url, captured):
     assert "unhandled error" in logged and REF not in logged, logged[-2000:]
 
 
-def test_no_personal_value_nor_key_on_a_real_server_stderr(database_url):
+def test_no_personal_value_nor_key_on_a_real_server_stderr(database_url, tmp_path):
     """The production logging setup (JSON logs, uvicorn at warning, no uvicorn access log), at DEBUG
     for the app, with rate limiting on so a 429 is in the journey too."""
     with LiveServer(database_url, workers=1, env={"LOG_LEVEL": "DEBUG", "METRICS_TOKEN": "metrics-token-xyz",
-                                                  "RATE_LIMIT_ENABLED": "true", "RATE_LIMIT_PER_MINUTE": "40"}) as server:
+                                                  "RATE_LIMIT_ENABLED": "true", "RATE_LIMIT_PER_MINUTE": "40",
+                                                  "RATE_LIMIT_FILE": str(tmp_path / "buckets.sqlite3")}) as server:
         db = Database(database_url)
         with db.session(write=True) as s:
             keys = {"adviser": create_key(s, role=Role.ADVISER, name="Conseiller live")[1],
