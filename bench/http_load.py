@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,3 +93,68 @@ def percentile(values: list[float], p: float) -> float:
     s = sorted(values)
     k = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
     return s[k]
+
+
+# --------------------------------------------------------------------------------------------
+# Mixed traffic: each request drawn from a weighted mix (bench/load.py)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class MixResult(LoadResult):
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # latencies per kind of request
+    kind_statuses: dict[str, dict[int, int]] = field(default_factory=dict)
+    transport_errors: int = 0  # connection reset or closed mid-answer (then the client reconnects)
+
+
+@dataclass(frozen=True)
+class MixEntry:
+    weight: float
+    kind: str
+    make: Callable[[int, random.Random], bytes]  # (global request number, this client's rng) -> request
+
+
+async def _mix_worker(host: str, port: int, mix: list[MixEntry], deadline: float, max_requests: int,
+                      result: MixResult, counter: list[int], rng: random.Random) -> None:
+    weights = [m.weight for m in mix]
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < deadline and counter[0] < max_requests:
+            counter[0] += 1
+            entry = rng.choices(mix, weights)[0]
+            data = entry.make(counter[0], rng)
+            t0 = time.perf_counter()
+            try:
+                writer.write(data)
+                status, _ = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                result.transport_errors += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                continue
+            ms = (time.perf_counter() - t0) * 1000
+            result.latencies_ms.append(ms)
+            result.by_kind.setdefault(entry.kind, []).append(ms)
+            result.requests += 1
+            result.statuses[status] = result.statuses.get(status, 0) + 1
+            per_kind = result.kind_statuses.setdefault(entry.kind, {})
+            per_kind[status] = per_kind.get(status, 0) + 1
+            if status >= 500:
+                result.errors += 1
+    finally:
+        writer.close()
+
+
+async def run_mix(base_url: str, mix: list[MixEntry], *, concurrency: int, seconds: float,
+                  max_requests: int = 10_000_000, seed: int = 1) -> MixResult:
+    """`concurrency` keep-alive connections, each drawing its requests from `mix` (by weight, with
+    its own seeded rng) for `seconds` or until `max_requests` requests in all."""
+    parts = urlsplit(base_url)
+    assert parts.hostname in ("127.0.0.1", "localhost", "::1"), "loopback only"
+    result = MixResult()
+    counter = [0]
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+    await asyncio.gather(*[_mix_worker(parts.hostname, parts.port, mix, deadline, max_requests, result, counter,
+                                       random.Random(seed * 1000 + i)) for i in range(concurrency)])
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -40,7 +40,6 @@ def test_meilisearch_down_writes_go_on_and_the_index_catches_up(tmp_path):
 
         require_or_skip("Meilisearch", f"{MEILI_BIN} is missing (npm ci)")
     meili = Meili(tmp_path / "meili")
-    (tmp_path / "meili").mkdir()
     meili.start()
     url = sqlite_url(tmp_path)
     keys = new_database(url, admin={}, adviser={"organisation": "France Travail"})
