@@ -9,7 +9,7 @@ values. Fixed with `hide_parameters=True` on the engines (app/db.py) and the DET
 log formatter (app/observability.py).
 
 The page sending no request to any other host is tested in tests/web/test_browser.py
-(`Watch.assert_clean`: every request of every page must go to the test server)."""
+(`Watch.check`: every request of every page must go to the test server)."""
 
 from __future__ import annotations
 
