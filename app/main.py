@@ -20,6 +20,7 @@ from app.api.errors import install_error_handlers
 from app.api.openapi_doc import install_openapi
 from app.catalogue.snapshots import SnapshotStore
 from app.db import Database
+from app.heap import HeapSettler
 from app.inputguard import InputGuardMiddleware
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.prescriptions.expiry import expiry_loop
@@ -33,6 +34,12 @@ API_DESCRIPTION = """Catalogue, matching et prescription directe des formations 
 locales et OFII. Voir CONTRACT.md."""
 
 
+def _warmed(app: FastAPI) -> bool:
+    """The start-up structures are built: the matching snapshot, and the embedded search index."""
+    embedded = app.state.search.embedded
+    return getattr(app.state.snapshots, "_snapshot", None) is not None and (embedded is None or embedded.seq >= 0)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -42,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.search.start()
         threading.Thread(target=app.state.snapshots.warm, args=(db,), name="snapshot-warm", daemon=True).start()
+        settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/heap.py)
+        settler.start()
         expiry = (asyncio.create_task(expiry_loop(db, settings.expire_interval_seconds))
                   if settings.expire_interval_seconds > 0 else None)
         yield
@@ -49,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expiry.cancel()
             with suppress(asyncio.CancelledError):
                 await expiry
+        settler.stop()
         app.state.search.stop()
         app.state.limiter.close()
         db.dispose()

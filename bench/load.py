@@ -28,11 +28,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import secrets
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -197,6 +199,31 @@ def build_mix(base: str, keys: dict[str, str], prescribed: list[int], updated: l
     ]
 
 
+def connection_split(server: LiveServer) -> list[int]:
+    """Established connections to the server's port held by each uvicorn worker (Linux /proc).
+
+    The workers share one listening socket and whichever wakes first accepts: 16 keep-alive clients
+    connecting at once split at random (8/8 … 12/4) and keep that split for the whole run. A
+    lopsided split leaves one worker queueing twice as many clients as the other, which shows in
+    the tail latencies; it is printed so that a run can be read with it."""
+    try:
+        workers = [int(p) for p in Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()]
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                f = line.split()
+                if int(f[1].split(":")[1], 16) == server.port and f[3] == "01":  # local port, ESTABLISHED
+                    inodes.add(f[9])
+        split = []
+        for pid in workers:
+            fds = Path(f"/proc/{pid}/fd")
+            split.append(sum(1 for fd in fds.iterdir()
+                             if fd.is_symlink() and os.readlink(fd).removeprefix("socket:[").rstrip("]") in inodes))
+        return sorted(split, reverse=True)[:server.workers]  # (the supervisor's other child: a resource tracker)
+    except OSError:
+        return []
+
+
 def overbooking(db: Database, prescribed: list[int]) -> tuple[int, int, int]:
     """(places beyond the stated figure or below zero, prescribed sessions where left + held != stated,
     sessions anywhere with a negative count)."""
@@ -284,8 +311,12 @@ def run(args: argparse.Namespace) -> int:
                 asyncio.run(run_mix(server.url, mix, concurrency=args.clients, seconds=args.warmup, seed=args.seed + 1))
             print(f"{args.clients} clients × {args.seconds:g} s against {args.workers} workers…", file=sys.stderr,
                   flush=True)
+            split: list[int] = []
+            sampler = threading.Timer(min(5.0, args.seconds / 2), lambda: split.extend(connection_split(server)))
+            sampler.start()
             result = asyncio.run(run_mix(server.url, mix, concurrency=args.clients, seconds=args.seconds,
                                          max_requests=args.max_requests, seed=args.seed))
+            sampler.join()
             server_log = server.stderr_tail(2000)
         over, mismatched, negative = overbooking(db, prescribed)
         db.dispose()
@@ -298,7 +329,8 @@ def run(args: argparse.Namespace) -> int:
 
     lat = result.latencies_ms
     print(f"{result.requests} requests in {result.seconds:.1f} s ({result.rps:.0f}/s); statuses "
-          f"{dict(sorted(result.statuses.items()))}; transport errors {result.transport_errors}")
+          f"{dict(sorted(result.statuses.items()))}; transport errors {result.transport_errors}; "
+          f"connections per worker {'/'.join(map(str, split)) or '?'}; load average {os.getloadavg()[0]:.1f}")
     for kind, values in sorted(result.by_kind.items(), key=lambda kv: -len(kv[1])):
         print(f"  {kind:<13} {len(values):>7}  p50 {percentile(values, 50):7.1f} ms  p95 {percentile(values, 95):7.1f} ms"
               f"  p99 {percentile(values, 99):7.1f} ms  {json.dumps(result.kind_statuses[kind], sort_keys=True)}")
@@ -321,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--meili-key", metavar="KEY")
     ap.add_argument("--sessions", type=int, default=50_000)
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--warmup", type=float, default=10.0, help="seconds of the same traffic before measuring")
+    ap.add_argument("--warmup", type=float, default=15.0, help="seconds of the same traffic before measuring")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--max-requests", type=int, default=1_000_000)
