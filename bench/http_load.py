@@ -114,8 +114,9 @@ class MixEntry:
 
 
 async def _mix_worker(host: str, port: int, mix: list[MixEntry], deadline: float, max_requests: int,
-                      result: MixResult, counter: list[int], rng: random.Random) -> None:
+                      result: MixResult, counter: list[int], rng: random.Random, delay: float = 0.0) -> None:
     weights = [m.weight for m in mix]
+    await asyncio.sleep(delay)
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline and counter[0] < max_requests:
@@ -145,9 +146,11 @@ async def _mix_worker(host: str, port: int, mix: list[MixEntry], deadline: float
 
 
 async def run_mix(base_url: str, mix: list[MixEntry], *, concurrency: int, seconds: float,
-                  max_requests: int = 10_000_000, seed: int = 1) -> MixResult:
+                  max_requests: int = 10_000_000, seed: int = 1, stagger: float = 0.0) -> MixResult:
     """`concurrency` keep-alive connections, each drawing its requests from `mix` (by weight, with
-    its own seeded rng) for `seconds` or until `max_requests` requests in all."""
+    its own seeded rng) for `seconds` or until `max_requests` requests in all. `stagger`: seconds
+    between two connections being opened (clients do not all connect in the same millisecond; a
+    burst of connections is accepted by whichever server worker wakes first, often all of them)."""
     parts = urlsplit(base_url)
     assert parts.hostname in ("127.0.0.1", "localhost", "::1"), "loopback only"
     result = MixResult()
@@ -155,6 +158,6 @@ async def run_mix(base_url: str, mix: list[MixEntry], *, concurrency: int, secon
     t0 = time.perf_counter()
     deadline = t0 + seconds
     await asyncio.gather(*[_mix_worker(parts.hostname, parts.port, mix, deadline, max_requests, result, counter,
-                                       random.Random(seed * 1000 + i)) for i in range(concurrency)])
+                                       random.Random(seed * 1000 + i), i * stagger) for i in range(concurrency)])
     result.seconds = time.perf_counter() - t0
     return result

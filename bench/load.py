@@ -308,14 +308,15 @@ def run(args: argparse.Namespace) -> int:
                       flush=True)
             mix = build_mix(server.url, keys, prescribed, updated, offer_ids, session_ids, args.seed)
             if args.warmup > 0:
-                asyncio.run(run_mix(server.url, mix, concurrency=args.clients, seconds=args.warmup, seed=args.seed + 1))
+                asyncio.run(run_mix(server.url, mix, concurrency=args.clients, seconds=args.warmup, seed=args.seed + 1,
+                                    stagger=args.stagger))
             print(f"{args.clients} clients × {args.seconds:g} s against {args.workers} workers…", file=sys.stderr,
                   flush=True)
             split: list[int] = []
             sampler = threading.Timer(min(5.0, args.seconds / 2), lambda: split.extend(connection_split(server)))
             sampler.start()
             result = asyncio.run(run_mix(server.url, mix, concurrency=args.clients, seconds=args.seconds,
-                                         max_requests=args.max_requests, seed=args.seed))
+                                         max_requests=args.max_requests, seed=args.seed, stagger=args.stagger))
             sampler.join()
             server_log = server.stderr_tail(2000)
         over, mismatched, negative = overbooking(db, prescribed)
@@ -355,6 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--warmup", type=float, default=15.0, help="seconds of the same traffic before measuring")
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--stagger", type=float, default=0.05,
+                    help="seconds between two clients connecting (0: all at once; see connection_split)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--max-requests", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=1)
