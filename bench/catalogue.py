@@ -17,7 +17,7 @@ import random
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,27 +88,34 @@ def ensure_catalogue(n: int, url: str, *, seed: int = 1, quiet: bool = False) ->
         return db
     if have:
         raise SystemExit(f"{url} holds {have} offers, not {n}: remove it or pass another --db")
+    write_batched(db, ((source, OfferWrite(ext, offer)) for source, ext, offer in iter_offers(n, seed=seed)),
+                  quiet=quiet)
+    return db
+
+
+def write_batched(db: Database, writes: Iterable[tuple[str, OfferWrite]], *, quiet: bool = False) -> int:
+    """Write (source, OfferWrite) pairs through `upsert_offers`, BATCH per source and transaction."""
     t0 = time.perf_counter()
     batch: dict[str, list[OfferWrite]] = {}
     done = 0
 
     def flush(source: str) -> None:
+        nonlocal done
+        done += len(batch[source])
         with db.session(write=True) as s:
             upsert_offers(s, source, batch.pop(source))
 
-    for source, ext, offer in iter_offers(n, seed=seed):
-        batch.setdefault(source, []).append(OfferWrite(ext, offer))
+    for source, w in writes:
+        batch.setdefault(source, []).append(w)
         if len(batch[source]) >= BATCH:
-            done += len(batch[source])
             flush(source)
             if not quiet:
-                print(f"\r{done} offers loaded ({time.perf_counter() - t0:.0f} s)", end="", file=sys.stderr)
+                print(f"\r{done} offers written ({time.perf_counter() - t0:.0f} s)", end="", file=sys.stderr)
     for source in list(batch):
-        done += len(batch[source])
         flush(source)
     if not quiet:
-        print(f"\r{done} offers loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    return db
+        print(f"\r{done} offers written in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return done
 
 
 def main(argv: list[str] | None = None) -> int:

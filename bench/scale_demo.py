@@ -31,12 +31,11 @@ from sqlalchemy import func, select  # noqa: E402
 from app.catalogue.demo import DEMO_FILE, _shift, shifted_offer, today_paris, week_shift  # noqa: E402
 from app.catalogue.models import TrainingSession  # noqa: E402
 from app.catalogue.schemas import OfferIn  # noqa: E402
-from app.catalogue.service import OfferWrite, upsert_offers  # noqa: E402
+from app.catalogue.service import OfferWrite  # noqa: E402
 from app.db import Database  # noqa: E402
 from app.migrate import upgrade_to_head  # noqa: E402
 from app.reference import communes  # noqa: E402
-
-BATCH = 500
+from bench.catalogue import write_batched  # noqa: E402
 
 
 def count_sessions(db: Database) -> int:
@@ -95,25 +94,9 @@ def ensure_scaled_demo(url: str, n_sessions: int = 50_000, *, seed: int = 1, qui
     if have:
         raise SystemExit(f"{url} holds {have} sessions, not {n_sessions}: remove it or pass another --db")
     t0 = time.perf_counter()
-    batch: dict[str, list[OfferWrite]] = {}
-    offers = 0
-
-    def flush(source: str) -> None:
-        with db.session(write=True) as s:
-            upsert_offers(s, source, batch.pop(source))
-
-    for source, w in iter_writes(n_sessions, seed=seed):
-        batch.setdefault(source, []).append(w)
-        offers += 1
-        if len(batch[source]) >= BATCH:
-            flush(source)
-            if not quiet:
-                print(f"\r{offers} offers written ({time.perf_counter() - t0:.0f} s)", end="", file=sys.stderr)
-    for source in list(batch):
-        flush(source)
+    offers = write_batched(db, iter_writes(n_sessions, seed=seed), quiet=quiet)
     if not quiet:
-        print(f"\r{offers} offers, {count_sessions(db)} sessions in {time.perf_counter() - t0:.0f} s",
-              file=sys.stderr)
+        print(f"{offers} offers, {count_sessions(db)} sessions in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return db
 
 
