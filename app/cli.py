@@ -119,11 +119,15 @@ def import_lheo(
     = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Rapport sans rien écrire")] = False,
     recheck: Annotated[bool, typer.Option("--recheck", help="Réanalyser aussi les actions inchangées")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=0, max=32, help="Processus d'analyse du flux (0 : dans ce processus ; par défaut IMPORT_WORKERS, "
+                            "sinon un par CPU, 4 au plus, pour un flux de 8 Mo ou plus)")] = None,
 ) -> None:
     """Importe un flux LHÉO (tout ou rien) ; affiche le rapport JSON de l'API HTTP sur la sortie standard."""
     from app.catalogue.import_cli import run_import_cli
 
-    raise typer.Exit(run_import_cli(file, source=source, full=full, dry_run=dry_run, recheck=recheck, console=err))
+    raise typer.Exit(run_import_cli(file, source=source, full=full, dry_run=dry_run, recheck=recheck, console=err,
+                                    workers=workers))
 
 
 @keys_cli.command("create")

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     )
     tension_csv: Path | None = Field(default=None, description="Replaces the shipped métiers en tension list.")
     max_import_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    import_workers: int | None = Field(
+        default=None, ge=0, le=32,
+        description="Processes mapping an LHÉO feed while the importer writes. Unset: one per CPU (at most 4) "
+                    "for feeds of 8 MB or more; 0: map in the importing process.")
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="JSON request bodies.")
     log_level: str = "INFO"
     metrics_token: str | None = Field(default=None, description="When set, /metrics needs this bearer token.")

@@ -58,3 +58,20 @@ def test_import_lheo_refuses_a_bad_document(tmp_path):
     missing = cli(["import-lheo", str(FIX / "nope.xml"), "--source", "carif-hdf"], db)
     assert missing.returncode == 2
     assert cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "CARIF IDF"], db).returncode == 2
+
+
+def test_import_lheo_with_worker_processes_gives_the_same_report(tmp_path):
+    """`--workers 2` (what a big feed gets by default) against `--workers 0`, from a subprocess whose
+    working directory is not the project (the workers must still find the app)."""
+    reports = []
+    for workers in ("0", "2"):
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / f'w{workers}.db'}"}
+        done = subprocess.run([sys.executable, "-m", "app.cli", "import-lheo", str(FIX / "fle-2.3.xml"), "--source",
+                               "carif-idf", "--full", "--workers", workers], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        reports.append(json.loads(done.stdout))
+    drop = ("import_id", "duration_ms", "publish_ms")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in reports][0] == {
+        k: v for k, v in reports[1].items() if k not in drop}
+    assert reports[1]["created"] > 0

@@ -156,7 +156,7 @@ async def import_lheo(
         try:
             report: ImportReport = await run_in_threadpool(
                 run_import, request.app.state.db, spool, source=source, actor=Actor.of(principal), mode=mode,
-                dry_run=dry_run, max_bytes=max_bytes, recheck=recheck)
+                dry_run=dry_run, max_bytes=max_bytes, recheck=recheck, workers=settings.import_workers)
         except LheoDocumentError as exc:
             raise _document_problem(exc, max_bytes) from None
     return JSONResponse(report.as_dict())

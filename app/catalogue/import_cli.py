@@ -24,7 +24,8 @@ from app.settings import Settings
 CLI_MAX_BYTES = 64 * 1024**3  # the operator's own file: only a guard against a runaway gzip
 
 
-def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, recheck: bool, console: Console) -> int:
+def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, recheck: bool, console: Console,
+                   workers: int | None = None) -> int:
     """Run one import; returns the exit code (0 done, 1 refused or failed, 2 bad source name)."""
     from app.api.catalogue import SOURCE_PATTERN
     from app.db import Database
@@ -54,7 +55,8 @@ def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, rechec
 
     try:
         report = imports.run_import(db, file, source=source, actor=imports.Actor.cli(), mode=mode, dry_run=dry_run,
-                                    max_bytes=CLI_MAX_BYTES, progress=progress, recheck=recheck)
+                                    max_bytes=CLI_MAX_BYTES, progress=progress, recheck=recheck,
+                                    workers=settings.import_workers if workers is None else workers)
     except LheoDocumentError as exc:
         _stop(bar)
         console.print(f"[red]Document refusé[/red] ({exc.code}) : {exc.message_fr}\nLe catalogue n'a pas été modifié.")

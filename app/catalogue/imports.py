@@ -54,22 +54,12 @@ from sqlmodel import Session
 from app.auth.keys import Principal
 from app.catalogue import repository as repo
 from app.catalogue.import_lock import ImportLock
-from app.catalogue.lheo import (
-    DEFAULT_MAX_BYTES,
-    LheoDocumentError,
-    ParsedOffer,
-    Rejected,
-    Skipped,
-    Unchanged,
-    paris_today,
-    parse_lheo,
-)
-from app.catalogue.locations import resolve_location
+from app.catalogue.lheo import DEFAULT_MAX_BYTES, LheoDocumentError, Rejected, Skipped, Unchanged, paris_today
+from app.catalogue.lheo_workers import InProcessMapper, ParallelMapper, SourceRow, Staged, feed_mapper
 from app.catalogue.models import ImportRun, Offer, OfferSource, Organisation, TrainingSession
-from app.catalogue.schemas import Location, LocationIn, OfferIn
-from app.catalogue.service import OfferWrite, upsert_offers
+from app.catalogue.service import PreparedOffer, write_offers
 from app.db import Database, utcnow
-from app.problems import Conflict, Unprocessable
+from app.problems import Conflict
 
 log = logging.getLogger("parcours_fle.imports")
 
@@ -79,6 +69,8 @@ HIDDEN_AT = datetime(1970, 1, 1, tzinfo=UTC)
 STALE_AFTER = timedelta(minutes=10)  # a running import without heartbeat for this long is dead
 HEARTBEAT_EVERY = 30.0  # seconds
 MAX_LISTED = 10_000  # rejected / warnings entries kept in a report (the totals are always exact)
+PARALLEL_FROM = 8 * 1024 * 1024  # bytes of input from which mapping runs in worker processes
+MAX_AUTO_WORKERS = 4
 
 _OFFER = Offer.__table__
 _SESSION = TrainingSession.__table__
@@ -184,6 +176,7 @@ def run_import(
     progress: Callable[[Progress], None] | None = None,
     pause: float | None = None,
     recheck: bool = False,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import one LHÉO document for `source` (see the module docstring). Raises `LheoDocumentError`
     (nothing changed; the run is recorded as refused), `ImportInProgress` when another import of the
@@ -191,41 +184,46 @@ def run_import(
 
     `recheck`: map every action again, even those whose fragment did not change (to see all warnings).
     `pause`: seconds to sleep between two staging write transactions so that waiting writers get the
-    lock (default: 0.1 s on SQLite, whose waiting writers poll, 0 on PostgreSQL, which queues them)."""
+    lock (default: 0.1 s on SQLite, whose waiting writers poll, 0 on PostgreSQL, which queues them).
+    `workers`: processes that map the feed while this one writes (`app.catalogue.lheo_workers`); 0: map
+    here; None: one per CPU (at most 4) for inputs of 8 MB or more, else 0."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
     if pause is None:
         pause = 0.1 if db.dialect == "sqlite" else 0.0
+    if isinstance(data, (bytes, bytearray)):
+        data = io.BytesIO(bytes(data))
+    if workers is None:
+        workers = auto_workers(data)
     job = _Import(db, source=source, actor=actor, mode=mode, dry_run=dry_run, today=today or paris_today(),
-                  max_bytes=max_bytes, progress=progress, pause=pause, recheck=recheck)
-    stream, owned = _open(data)
+                  max_bytes=max_bytes, progress=progress, pause=pause, recheck=recheck, workers=workers)
+    stream: IO[bytes] | None = None
+    if workers == 0 and isinstance(data, (str, os.PathLike)):
+        data = stream = open(data, "rb")  # noqa: SIM115 - closed below
     try:
-        return job.run(stream)
+        return job.run(data)
     finally:
         job.lock.release()
-        if owned:
+        if stream is not None:
             stream.close()
 
 
-def _open(data: str | os.PathLike[str] | bytes | IO[bytes]) -> tuple[IO[bytes], bool]:
-    if isinstance(data, (bytes, bytearray)):
-        return io.BytesIO(bytes(data)), True
+def auto_workers(data: str | os.PathLike[str] | IO[bytes]) -> int:
+    """Worker processes for an input: none for a small one (starting them costs ~0.5 s), else one per
+    CPU, at most `MAX_AUTO_WORKERS` (each parses the whole document: more would mostly parse)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cpus < 2:
+        return 0
+    size = None
     if isinstance(data, (str, os.PathLike)):
-        return open(data, "rb"), True  # noqa: SIM115 - closed by run_import
-    return data, False
-
-
-class _Counting:
-    """A binary stream that counts what is read from it (progress, and the run's `bytes_read`)."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self.count = 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._stream.read(n)
-        self.count += len(data)
-        return data
+        size = os.path.getsize(data)
+    elif getattr(data, "seekable", lambda: False)():
+        here = data.tell()
+        size = data.seek(0, io.SEEK_END) - here
+        data.seek(here)
+    if size is not None and size < PARALLEL_FROM:
+        return 0
+    return min(cpus, MAX_AUTO_WORKERS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,27 +287,13 @@ class _Head:
     until: date | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Src:
-    """What goes to `offer_source` for one offer."""
-
-    format: str
-    raw: str
-    source_hash: str
-    until: date | None
-
-    def row(self, offer_id: int, content_hash: str) -> dict[str, Any]:
-        return {"offer_id": offer_id, "format": self.format, "raw": self.raw, "source_hash": self.source_hash,
-                "content_hash": content_hash, "source_hash_until": self.until}
-
-
 _CREATED, _UPDATED, _UNCHANGED, _REJECTED = "created", "updated", "unchanged", "rejected"
 
 
 class _Import:
     def __init__(self, db: Database, *, source: str, actor: Actor, mode: str, dry_run: bool, today: date,
                  max_bytes: int, progress: Callable[[Progress], None] | None, pause: float,
-                 recheck: bool = False) -> None:
+                 recheck: bool = False, workers: int = 0) -> None:
         self.db = db
         self.source = source
         self.actor = actor
@@ -320,6 +304,7 @@ class _Import:
         self.progress = progress
         self.pause = pause
         self.recheck = recheck
+        self.workers = workers
         self.run_id = 0
         self.lock = ImportLock(db, source)  # held while the run is alive (app/catalogue/import_lock.py)
         self.report = ImportReport(source=source, mode=mode, dry_run=dry_run)
@@ -328,29 +313,27 @@ class _Import:
         self.rejected: dict[str, list[str]] = {}
         self.warnings: dict[str, list[str]] = {}
         self.listed_warnings = 0
-        self.new_batch: dict[str, tuple[OfferWrite, _Src]] = {}
+        self.new_batch: dict[str, tuple[PreparedOffer, SourceRow]] = {}
         self.hidden: dict[str, int] = {}  # ref → id of the hidden row written for it
-        self.updates = _Spill()  # (seq, OfferWrite, _Src) for changed existing offers
-        self.refresh = _Spill()  # (seq, ref, offer id, _Src, content hash) for unchanged ones
+        self.updates = _Spill()  # (seq, PreparedOffer, SourceRow) for changed existing offers
+        self.refresh = _Spill()  # (seq, ref, offer id, SourceRow, content hash) for unchanged ones
         self.last_seq: dict[str, int] = {}
         self.seq = 0
         self.max_org_id = 0
         self.renamed: dict[int, str] = {}  # organisation id → name before a staging batch refreshed it
         self.last_beat = time.monotonic()
-        self.counter: _Counting | None = None
+        self.mapper: InProcessMapper | ParallelMapper | None = None
         self.version: str | None = None
         self.actions = 0
-        self._places: dict[tuple, Location] = {}
 
     # --- orchestration ---------------------------------------------------------------------
 
-    def run(self, stream: IO[bytes]) -> ImportReport:
+    def run(self, data: str | os.PathLike[str] | IO[bytes]) -> ImportReport:
         t0 = time.perf_counter()
         self._open_run()
         try:
             self._load_heads()
-            self.counter = _Counting(stream)
-            self._stage(self.counter)
+            self._stage(data)
             if self.dry_run:
                 self._count_withdrawals()
                 self._finish("succeeded", t0)
@@ -427,32 +410,40 @@ class _Import:
                           for ext, oid, digest, withdrawn, seq, shash, scontent, until in rows if seq >= 0}
             self.max_org_id = s.execute(select(func.max(_ORG.c.id))).scalar() or 0
 
-    def _known(self, ref: str, source_hash: str) -> bool:
-        h = self.heads.get(ref)
-        return (h is not None and not h.withdrawn and h.source_hash == source_hash
-                and h.source_content == h.content_hash and (h.until is None or self.today < h.until))
+    def _known(self) -> dict[str, str] | None:
+        """ref → source_hash of the actions whose stored fragment still maps to their stored content:
+        the same fragment again is `unchanged` without being mapped."""
+        if self.recheck:
+            return None
+        return {ref: h.source_hash for ref, h in self.heads.items()
+                if not h.withdrawn and h.source_hash is not None and h.source_content == h.content_hash
+                and (h.until is None or self.today < h.until)}
 
     # --- stage -----------------------------------------------------------------------------
 
-    def _stage(self, stream: _Counting) -> None:
-        info: dict[str, Any] = {}
+    def _stage(self, data: str | os.PathLike[str] | IO[bytes]) -> None:
         tick = 0
-        known = None if self.recheck else self._known
-        for item in parse_lheo(stream, max_bytes=self.max_bytes, today=self.today, known=known, info=info):
-            self.actions += 1
-            if isinstance(item, Unchanged):
-                self._set(item.ref, _UNCHANGED)
-            elif isinstance(item, ParsedOffer):
-                self.version = item.version
-                self._staged(item)
-            elif isinstance(item, Skipped):
-                self.report.skipped += 1
-            elif isinstance(item, Rejected):
-                self._reject(item.ref, item.errors)
-            tick += 1
-            if tick >= 200:
-                tick = 0
-                self._tick()
+        self.mapper = feed_mapper(data, workers=self.workers, today=self.today, known=self._known(),
+                                  max_bytes=self.max_bytes)
+        try:
+            for item in self.mapper:
+                self.actions += 1
+                if isinstance(item, Unchanged):
+                    self._set(item.ref, _UNCHANGED)
+                elif isinstance(item, Staged):
+                    self.version = item.version
+                    self._staged(item)
+                elif isinstance(item, Skipped):
+                    self.report.skipped += 1
+                elif isinstance(item, Rejected):
+                    self._reject(item.ref, item.errors)
+                tick += 1
+                if tick >= 200:
+                    tick = 0
+                    self._tick()
+        finally:
+            self.mapper.close()
+        info = self.mapper.info
         self.version = info.get("version", self.version)
         self.report.version = self.version
         if info.get("root") == "lheo-index" and self.mode == "full":
@@ -463,8 +454,8 @@ class _Import:
                 "An <lheo-index> document only holds offer summaries: it cannot be a full import.")
 
     def _tick(self) -> None:
-        if self.progress is not None and self.counter is not None:
-            self.progress(Progress(self.counter.count, self.actions, "stage"))
+        if self.progress is not None and self.mapper is not None:
+            self.progress(Progress(self.mapper.bytes_read, self.actions, "stage"))
         if time.monotonic() - self.last_beat > HEARTBEAT_EVERY:
             self._beat()
 
@@ -501,31 +492,21 @@ class _Import:
         self._drop_warnings(ref)
         self.rejected[ref] = errors
 
-    def _staged(self, item: ParsedOffer) -> None:
-        ref = item.ref
-        offer = item.offer
-        try:
-            locations = self._resolve(offer)
-        except Unprocessable as exc:
-            self._reject(ref, [_place_error(exc, offer)])
-            return
-        ends = [s.end_date for s in offer.sessions if s.end_date is not None and s.end_date >= self.today]
-        until = min(ends) + timedelta(days=1) if ends else None
-        src = _Src(f"lheo-{item.version}", item.raw_source, item.source_hash, until)
-        w = OfferWrite(ref, offer, locations=locations)
+    def _staged(self, item: Staged) -> None:
+        ref, offer, src = item.ref, item.offer, item.source
         head = self.heads.get(ref)
         if head is None:
             self._set(ref, _CREATED)
             if not self.dry_run:
-                w.extra.update(withdrawn_at=HIDDEN_AT, updated_at=HIDDEN_AT, change_seq=-self.run_id)
+                offer.values.update(withdrawn_at=HIDDEN_AT, updated_at=HIDDEN_AT, change_seq=-self.run_id)
                 self.new_batch.pop(ref, None)
-                self.new_batch[ref] = (w, src)
+                self.new_batch[ref] = (offer, src)
                 if len(self.new_batch) >= BATCH:
                     self._flush_new()
-        elif not head.withdrawn and head.content_hash == w.digest:
+        elif not head.withdrawn and head.content_hash == offer.digest:
             self._set(ref, _UNCHANGED)
             if not self.dry_run and (head.source_hash, head.source_content, head.until) != (
-                    item.source_hash, head.content_hash, until):
+                    src.source_hash, head.content_hash, src.until):
                 self.seq += 1
                 self.last_seq[ref] = self.seq
                 self.refresh.append((self.seq, ref, head.id, src, head.content_hash))
@@ -534,26 +515,9 @@ class _Import:
             if not self.dry_run:
                 self.seq += 1
                 self.last_seq[ref] = self.seq
-                self.updates.append((self.seq, w, src))
+                self.updates.append((self.seq, offer, src))
         for msg in item.warnings:
             self._warn(ref, msg)
-
-    def _resolve(self, offer: OfferIn) -> list[Location | None]:
-        """Places of the sessions (an action's sessions share one place: resolved once)."""
-        out: list[Location | None] = []
-        for i, s in enumerate(offer.sessions):
-            loc = s.location
-            if loc is None:
-                out.append(None)
-                continue
-            key = _place_key(loc)
-            found = self._places.get(key)
-            if found is None:
-                found = resolve_location(loc, ["body", "sessions", i, "location"])
-                if len(self._places) < 50_000:
-                    self._places[key] = found
-            out.append(found)
-        return out
 
     def _flush_new(self) -> None:
         """Write the pending new offers as hidden rows, in their own short write transaction."""
@@ -564,12 +528,12 @@ class _Import:
             # A row that appeared meanwhile (a PUT on that key) is an update, published with the rest.
             exists_now = repo.offer_heads(s, self.source, [w.external_id for w, _ in batch])
             ours = {ext for ext, h in exists_now.items() if h.id == self.hidden.get(ext)}
-            writes: list[OfferWrite] = []
-            srcs: list[_Src] = []
+            writes: list[PreparedOffer] = []
+            srcs: list[SourceRow] = []
             for w, src in batch:
                 if w.external_id in exists_now and w.external_id not in ours:
                     for k in ("withdrawn_at", "updated_at", "change_seq"):
-                        w.extra.pop(k, None)
+                        w.values.pop(k, None)
                     self.status[w.external_id] = _UPDATED
                     self.seq += 1
                     self.last_seq[w.external_id] = self.seq
@@ -581,7 +545,7 @@ class _Import:
                 self._remember_names(s, writes)
                 # seq=0: hidden rows carry no stamp (offers get -run_id from `extra`), so search and
                 # matching ignore them, and the catalogue counter is not locked (PostgreSQL).
-                results = upsert_offers(s, self.source, writes, seq=0)
+                results = write_offers(s, self.source, writes, seq=0)
                 for w, r in zip(writes, results, strict=True):
                     self.hidden[w.external_id] = r.offer_id
                 _write_sources(s, [src.row(r.offer_id, w.digest) for w, src, r in zip(writes, srcs, results,
@@ -591,9 +555,9 @@ class _Import:
         if self.pause:
             time.sleep(self.pause)
 
-    def _remember_names(self, s: Session, writes: list[OfferWrite]) -> None:
+    def _remember_names(self, s: Session, writes: list[PreparedOffer]) -> None:
         """Names of known organisations this batch may refresh (restored if the import fails)."""
-        sirets = sorted({w.data.organisation.siret for w in writes if w.data.organisation.siret})
+        sirets = sorted({w.organisation[1] for w in writes if w.organisation[1]})
         for chunk in _chunks(sirets):
             for oid, name in s.execute(select(_ORG.c.id, _ORG.c.name).where(_ORG.c.siret.in_(chunk))):
                 self.renamed.setdefault(oid, name)
@@ -618,7 +582,7 @@ class _Import:
         r.rejected_total = counts[_REJECTED]
         r.rejected = [{"ref": ref, "errors": errs} for ref, errs in list(self.rejected.items())[:MAX_LISTED]]
         r.warnings = [{"ref": ref, "msg": m} for ref, msgs in self.warnings.items() for m in msgs]
-        r.bytes_read = self.counter.count if self.counter else 0
+        r.bytes_read = self.mapper.bytes_read if self.mapper else 0
 
     def _drop_superseded(self) -> None:
         """After a complete parse: drop hidden rows whose action ended up not created (a repeated
@@ -652,8 +616,8 @@ class _Import:
             time.sleep(self.pause)
 
     def _publish(self, t0: float) -> None:
-        if self.progress is not None and self.counter is not None:
-            self.progress(Progress(self.counter.count, self.actions, "publish"))
+        if self.progress is not None and self.mapper is not None:
+            self.progress(Progress(self.mapper.bytes_read, self.actions, "publish"))
         present = self._present()
         withdraw = ([h.id for ext, h in self.heads.items() if not h.withdrawn and ext not in present]
                     if self.mode == "full" else [])
@@ -661,7 +625,7 @@ class _Import:
         started = time.perf_counter()
         with self.db.session(write=True) as s:
             now = utcnow()
-            batch: list[tuple[OfferWrite, _Src]] = []
+            batch: list[tuple[PreparedOffer, SourceRow]] = []
             for seq, w, src in self.updates:
                 if self.last_seq.get(w.external_id) != seq or self.status.get(w.external_id) != _UPDATED:
                     continue
@@ -681,10 +645,10 @@ class _Import:
             self._finish_stmt(s, "succeeded", t0, publish_ms=None)
         self.report.publish_ms = round((time.perf_counter() - started) * 1000)
 
-    def _apply_updates(self, s: Session, batch: list[tuple[OfferWrite, _Src]], now: datetime) -> None:
+    def _apply_updates(self, s: Session, batch: list[tuple[PreparedOffer, SourceRow]], now: datetime) -> None:
         if not batch:
             return
-        results = upsert_offers(s, self.source, [w for w, _ in batch], now=now)
+        results = write_offers(s, self.source, [w for w, _ in batch], now=now)
         _write_sources(s, [src.row(r.offer_id, w.digest) for (w, src), r in zip(batch, results, strict=True)])
 
     # --- end of run ------------------------------------------------------------------------
@@ -695,7 +659,7 @@ class _Import:
         s.execute(update(_RUN).where(_RUN.c.id == self.run_id).values(
             status=status, finished_at=utcnow(), duration_ms=self.report.duration_ms, publish_ms=publish_ms,
             counts=self.report.counts(), error=error, heartbeat_at=utcnow(),
-            bytes_read=self.counter.count if self.counter else None))
+            bytes_read=self.mapper.bytes_read if self.mapper else None))
 
     def _finish(self, status: str, t0: float) -> None:
         if self.dry_run:
@@ -757,17 +721,3 @@ def _chunks(seq: list, n: int = BATCH) -> Iterator[list]:
 
 def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
-def _place_key(loc: LocationIn) -> tuple:
-    return (loc.insee, loc.postcode, loc.lat, loc.lon, loc.address, loc.city, loc.departement, loc.region)
-
-
-def _place_error(exc: Unprocessable, offer: OfferIn) -> str:
-    """'session <numero> : lieu : code INSEE inconnu : 99999'."""
-    err = (exc.errors or [{}])[0]
-    loc = list(err.get("loc") or [])
-    msg = err.get("msg") or exc.detail
-    if len(loc) >= 3 and loc[1] == "sessions" and isinstance(loc[2], int) and loc[2] < len(offer.sessions):
-        return f"session {offer.sessions[loc[2]].external_id} : lieu de formation : {msg}"
-    return f"lieu de formation : {msg}"

@@ -148,6 +148,15 @@ def parse_lheo(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, today: dat
     the root is read. Raises `LheoDocumentError` for a document that is not well-formed, truncated,
     not LHÉO, hostile or larger than `max_bytes`."""
     today = today or paris_today()
+    for elem, version, summary in iter_formations(source, max_bytes=max_bytes, info=info):
+        yield from items_of(elem, version, summary, today=today, known=known)
+
+
+def iter_formations(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES,
+                    info: dict[str, Any] | None = None) -> Iterator[tuple[Any, str, bool]]:
+    """`(element, version, summary)` for each `formation` of the document in order (each `resume-offre`
+    of an lheo-index, `summary` True). An element is released (with what precedes it) once the
+    consumer asks for the next one. `info` also receives `formations`, their number, at the end."""
     stream, owned = _open(source)
     try:
         reader = _Reader(stream, max_bytes)
@@ -155,20 +164,29 @@ def parse_lheo(source: Source, *, max_bytes: int = DEFAULT_MAX_BYTES, today: dat
         version = VERSIONS[ns]
         if info is not None:
             info.update(version=version, root=local)
-        target = "resume-offre" if local == "lheo-index" else "formation"
+        summary = local == "lheo-index"
+        tag = f"{{{ns}}}{'resume-offre' if summary else 'formation'}"
+        n = 0
         try:
-            for _event, elem in etree.iterparse(reader, events=("end",), tag=f"{{{ns}}}{target}", **_SAFE):
-                if target == "formation":
-                    yield from map_formation(elem, version, today=today, known=known)
-                else:
-                    yield Skipped(elem.get("numero") or "resume-offre",
-                                  "résumé d'offre (lheo-index) : seul un flux <lheo> complet est importable")
+            for _event, elem in etree.iterparse(reader, events=("end",), tag=tag, **_SAFE):
+                yield elem, version, summary
+                n += 1
                 _release(elem)
         except etree.XMLSyntaxError as exc:
             raise _syntax_error(exc, reader) from None
+        if info is not None:
+            info["formations"] = n
     finally:
         if owned:
             stream.close()
+
+
+def items_of(elem: Any, version: str, summary: bool, *, today: date, known: KnownFn | None = None) -> list[LheoItem]:
+    """The items of one element given by `iter_formations`."""
+    if summary:
+        return [Skipped(elem.get("numero") or "resume-offre",
+                        "résumé d'offre (lheo-index) : seul un flux <lheo> complet est importable")]
+    return map_formation(elem, version, today=today, known=known)
 
 
 def _open(source: Source) -> tuple[IO[bytes], bool]:

@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, text, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, text, update
 from sqlmodel import Session, select
 
 from app.catalogue.models import (
@@ -125,11 +126,73 @@ def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]])
     return {(name, siret): by_siret[siret][0] if siret else by_name[name] for name, siret in wanted}
 
 
-def insert_offers(session: Session, rows: list[dict]) -> dict[str, int]:
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT many rows at driver level: one statement text, one `executemany` per set of columns.
+
+    Core's executemany prepares each row's parameters in Python, which costs more than SQLite's own
+    work on big batches. Here each value still goes through its column's bind processor (timestamps,
+    JSON, booleans), so the rows stored are exactly those a Core insert stores; processed values of
+    hashable types are memoised per batch (a batch repeats the same few timestamps and dates)."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row)].append(row)
+    for cols, group in groups.items():
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(cols))
+        if compiled.positional:
+            order = [compiled.binds[name].key for name in compiled.positiontup]
+        else:
+            order = list(cols)
+        # _cached_bind_processor: the dialect-level processor SQLAlchemy itself applies (e.g. SQLite's
+        # date and datetime formats), which the public TypeEngine.bind_processor does not resolve.
+        procs = [(i, table.c[c].type._cached_bind_processor(dialect)) for i, c in enumerate(order)]
+        procs = [(i, _memoised(p)) for i, p in procs if p is not None]
+        values = [list(map(row.__getitem__, order)) for row in group]
+        for i, proc in procs:
+            for v in values:
+                v[i] = proc(v[i])
+        if compiled.positional:
+            params: list[Any] = [tuple(v) for v in values]
+        else:
+            names = {b.key: name for name, b in compiled.binds.items()}
+            keys = [names[c] for c in order]
+            params = [dict(zip(keys, v, strict=True)) for v in values]
+        conn.exec_driver_sql(compiled.string, params)
+
+
+def _memoised(proc: Any) -> Any:
+    cache: dict[Any, Any] = {}
+
+    def run(value: Any) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            out = cache[value] = proc(value)
+            return out
+        except TypeError:  # unhashable (a JSON list)
+            return proc(value)
+
+    return run
+
+
+def insert_offers(session: Session, source: str, rows: list[dict]) -> dict[str, int]:
+    """Insert new offers of `source`; their ids by external id (read back by key: no RETURNING,
+    which would take the slow per-row path)."""
     if not rows:
         return {}
-    result = session.execute(insert(_OFFER).returning(_OFFER.c.external_id, _OFFER.c.id), rows)
-    return dict(result.all())
+    bulk_insert(session, _OFFER, rows)
+    return offer_ids(session, source, [r["external_id"] for r in rows])
+
+
+def offer_ids(session: Session, source: str, external_ids: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in _chunks(list(external_ids)):
+        out.update(session.execute(select(_OFFER.c.external_id, _OFFER.c.id).where(
+            _OFFER.c.source == source, _OFFER.c.external_id.in_(chunk))).all())
+    return out
 
 
 def update_offers(session: Session, updates: list[tuple[int, dict]]) -> None:
@@ -147,8 +210,9 @@ def _update_by_id(session: Session, table, updates: list[tuple[int, dict]]) -> N
 
 
 def replace_links_many(session: Session, links: list[tuple[int, Sequence[str], Sequence[str], Sequence[str],
-                                                            Sequence[str]]]) -> None:
-    ids = [x[0] for x in links]
+                                                            Sequence[str]]], *, fresh: set[int] | None = None) -> None:
+    """Funders, sectors, publics and audience of these offers (`fresh`: offers just created, which have none)."""
+    ids = [x[0] for x in links if not fresh or x[0] not in fresh]
     for model in (OfferFunder, OfferSector, OfferPublic):
         for chunk in _chunks(ids):
             session.execute(delete(model).where(model.offer_id.in_(chunk)))
@@ -157,8 +221,7 @@ def replace_links_many(session: Session, links: list[tuple[int, Sequence[str], S
     publics = [{"offer_id": i, "role": "publics", "public": p} for i, _, _, ps, _ in links for p in ps]
     publics += [{"offer_id": i, "role": "audience", "public": p} for i, _, _, _, ps in links for p in ps]
     for model, rows in ((OfferFunder, funders), (OfferSector, sectors), (OfferPublic, publics)):
-        if rows:
-            session.execute(insert(model.__table__), rows)
+        bulk_insert(session, model.__table__, rows)
 
 
 def replace_links(session: Session, offer_id: int, funders: Sequence[str], sectors: Sequence[str],
@@ -187,8 +250,7 @@ def session_heads(session: Session, offer_ids: Sequence[int]) -> dict[int, dict[
 
 
 def insert_sessions(session: Session, rows: list[dict]) -> None:
-    if rows:
-        session.execute(insert(_SESSION), rows)
+    bulk_insert(session, _SESSION, rows)
 
 
 def update_sessions(session: Session, updates: list[tuple[int, dict]]) -> None:

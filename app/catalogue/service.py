@@ -67,101 +67,139 @@ def resolve_locations(data: OfferIn, body_path: tuple = ("body",)) -> list[Locat
     ]
 
 
-def _offer_values(w: OfferWrite, org_id: int, now: datetime, seq: int) -> dict[str, Any]:
+@dataclass(slots=True)
+class PreparedOffer:
+    """One offer as column values, ready for SQL. Built without a database session and made of plain
+    data only, so an importer's worker processes can build it and hand it over cheaply."""
+
+    external_id: str
+    digest: str
+    organisation: tuple[str, str | None]  # (name, siret)
+    values: dict[str, Any]  # offer columns, without the organisation id and the change stamps
+    links: tuple[list[str], list[str], list[str], list[str]]  # funders, sectors, publics, audience
+    sessions: list[tuple[str, dict[str, Any], int | None]]  # (external_id, columns, places stated)
+
+
+def prepare_offer(w: OfferWrite, body_path: tuple = ("body",)) -> PreparedOffer:
+    """The column values of one offer (its places resolved here when the caller has not)."""
+    if w.locations is None:
+        w.locations = resolve_locations(w.data, body_path)
     d = w.data
-    return {
-        "organisation_id": org_id, "formation_id": d.formation_id, "title": d.title, "summary": d.summary,
-        "kind": d.kind.value,
-        "entry_min": d.entry_level.min.value if d.entry_level.min else None,
-        "entry_max": d.entry_level.max.value if d.entry_level.max else None,
-        "entry_min_rank": d.entry_level.min.rank if d.entry_level.min else None,
-        "entry_max_rank": d.entry_level.max.rank if d.entry_level.max else None,
+    lo, hi = d.entry_level.min, d.entry_level.max
+    values = {
+        "formation_id": d.formation_id, "title": d.title, "summary": d.summary, "kind": d.kind.value,
+        "entry_min": lo.value if lo else None, "entry_max": hi.value if hi else None,
+        "entry_min_rank": lo.rank if lo else None, "entry_max_rank": hi.rank if hi else None,
         "target_level": d.target_level.value if d.target_level else None,
         "literacy_accepted": [x.value for x in d.literacy_accepted], "rome_codes": list(d.rome_codes),
         "formacodes": list(d.formacodes), "modality": d.modality.value, "hours_total": d.hours_total,
         "hours_per_week": d.hours_per_week, "childcare": d.childcare, "cost_to_learner": d.cost_to_learner,
         "certification": d.certification, "source_updated_at": d.source_updated_at, "quality": offer_quality(d),
-        "content_hash": w.digest, "updated_at": now, "withdrawn_at": None, "change_seq": seq,
+        "content_hash": w.digest,
     }
+    if w.raw_source is not None:
+        values["raw_source"], values["raw_format"] = w.raw_source, w.raw_format
+    values.update(w.extra)
+    links = ([f.value for f in d.funders], [x.value for x in d.sectors], [p.value for p in d.publics],
+             [p.value for p in d.audience])
+    sessions = [(s_in.external_id, _session_values(s_in, loc), s_in.places_available)
+                for s_in, loc in zip(d.sessions, w.locations, strict=True)]
+    return PreparedOffer(w.external_id, w.digest, (d.organisation.name, d.organisation.siret), values, links,
+                         sessions)
 
 
-def _session_values(s_in: SessionIn, loc: Location | None, now: datetime, seq: int) -> dict[str, Any]:
+def _session_values(s_in: SessionIn, loc: Location | None) -> dict[str, Any]:
     loc_d = loc.model_dump() if loc else dict.fromkeys(repo.LOCATION_KEYS)
     return {
         "start_date": s_in.start_date, "end_date": s_in.end_date, "start_precision": s_in.start_precision.value,
         "end_precision": s_in.end_precision.value, "rolling_entry": s_in.rolling_entry,
         "schedule": [slot.model_dump(mode="json") for slot in s_in.schedule], **{k: loc_d[k] for k in repo.LOCATION_KEYS},
         "capacity": s_in.capacity, "funded_places": s_in.funded_places, "status": s_in.status.value,
-        "withdrawn_at": None, "updated_at": now, "change_seq": seq,
     }
 
 
 def upsert_offers(session: Session, source: str, writes: list[OfferWrite], *, now: datetime | None = None,
                   body_path: tuple = ("body",), seq: int | None = None) -> list[UpsertResult]:
-    """Create or update offers of one source with their sessions, in a few statements per batch.
-
-    Unchanged content (same hash, not withdrawn) writes nothing. Sessions absent from an offer's
-    body are withdrawn. Every row written is stamped with one new `change_seq` — or with `seq` when
-    given (importers staging rows nobody may see yet pass 0: no stamp, no lock on the counter).
-    Used by the PUT endpoint (a batch of one) and by importers (batches of hundreds): one code path."""
-    now = now or utcnow()
-    ext_ids = [w.external_id for w in writes]
-    existing = repo.offer_heads(session, source, ext_ids)
+    """Create or update offers of one source with their sessions (see `write_offers`). Places are
+    resolved only for offers whose content changed. Used by the PUT endpoint (a batch of one) and the
+    demo and benchmark loaders; importers prepare their offers beforehand and call `write_offers`."""
+    existing = repo.offer_heads(session, source, [w.external_id for w in writes])
     results: dict[str, UpsertResult] = {}
-    todo: list[OfferWrite] = []
+    changed: list[PreparedOffer] = []
     for w in writes:
         head = existing.get(w.external_id)
         if head is not None and head.content_hash == w.digest and head.withdrawn_at is None:
             results[w.external_id] = UpsertResult(head.id, w.external_id, created=False, changed=False)
         else:
-            if w.locations is None:
-                w.locations = resolve_locations(w.data, body_path)
-            todo.append(w)
+            changed.append(prepare_offer(w, body_path))
+    for r in write_offers(session, source, changed, now=now, seq=seq, existing=existing):
+        results[r.external_id] = r
+    return [results[w.external_id] for w in writes]
+
+
+def write_offers(session: Session, source: str, offers: list[PreparedOffer], *, now: datetime | None = None,
+                 seq: int | None = None, existing: dict[str, repo.OfferHead] | None = None) -> list[UpsertResult]:
+    """Create or update offers of one source with their sessions, in a few statements per batch.
+
+    Unchanged content (same hash, not withdrawn) writes nothing. Sessions absent from an offer's
+    body are withdrawn. Every row written is stamped with one new `change_seq` — or with `seq` when
+    given (importers staging rows nobody may see yet pass 0: no stamp, no lock on the counter).
+    One code path for every writer: PUT (a batch of one), imports and loaders (batches of hundreds)."""
+    now = now or utcnow()
+    if existing is None:
+        existing = repo.offer_heads(session, source, [p.external_id for p in offers])
+    results: dict[str, UpsertResult] = {}
+    todo: list[PreparedOffer] = []
+    for p in offers:
+        head = existing.get(p.external_id)
+        if head is not None and head.content_hash == p.digest and head.withdrawn_at is None:
+            results[p.external_id] = UpsertResult(head.id, p.external_id, created=False, changed=False)
+        else:
+            todo.append(p)
     if todo:
         seq = repo.next_change_seq(session) if seq is None else seq
-        orgs = repo.organisations_for(session, [(w.data.organisation.name, w.data.organisation.siret) for w in todo])
+        orgs = repo.organisations_for(session, [p.organisation for p in todo])
+        stamps = {"updated_at": now, "withdrawn_at": None, "change_seq": seq}
         inserts, updates = [], []
-        for w in todo:
-            values = _offer_values(w, orgs[(w.data.organisation.name, w.data.organisation.siret)], now, seq)
-            if w.raw_source is not None:
-                values["raw_source"], values["raw_format"] = w.raw_source, w.raw_format
-            values.update(w.extra)
-            head = existing.get(w.external_id)
+        for p in todo:
+            values = {"organisation_id": orgs[p.organisation], **stamps, **p.values}
+            head = existing.get(p.external_id)
             if head is None:
-                inserts.append({**values, "source": source, "external_id": w.external_id, "created_at": now,
-                                "raw_source": w.raw_source, "raw_format": w.raw_format})
+                inserts.append({"raw_source": None, "raw_format": None, **values, "source": source,
+                                "external_id": p.external_id, "created_at": now})
             else:
                 updates.append((head.id, values))
-        new_ids = repo.insert_offers(session, inserts)
+        new_ids = repo.insert_offers(session, source, inserts)
         repo.update_offers(session, updates)
-        ids = {**{w.external_id: existing[w.external_id].id for w in todo if w.external_id in existing}, **new_ids}
-        repo.replace_links_many(session, [
-            (ids[w.external_id], [f.value for f in w.data.funders], [x.value for x in w.data.sectors],
-             [p.value for p in w.data.publics], [p.value for p in w.data.audience]) for w in todo])
-        _write_sessions(session, todo, ids, now, seq)
-        for w in todo:
-            results[w.external_id] = UpsertResult(ids[w.external_id], w.external_id,
-                                                  created=w.external_id not in existing, changed=True)
+        ids = {**{p.external_id: existing[p.external_id].id for p in todo if p.external_id in existing}, **new_ids}
+        repo.replace_links_many(session, [(ids[p.external_id], *p.links) for p in todo],
+                                fresh={new_ids[e] for e in new_ids})
+        _write_sessions(session, todo, ids, now, seq, fresh=set(new_ids.values()))
+        for p in todo:
+            results[p.external_id] = UpsertResult(ids[p.external_id], p.external_id,
+                                                  created=p.external_id not in existing, changed=True)
         session.expire_all()  # rows were written with Core statements: reload ORM objects on next access
-    return [results[e] for e in ext_ids]
+    return [results[p.external_id] for p in offers]
 
 
-def _write_sessions(session: Session, todo: list[OfferWrite], ids: dict[str, int], now: datetime, seq: int) -> None:
-    current = repo.session_heads(session, [ids[w.external_id] for w in todo])
+def _write_sessions(session: Session, todo: list[PreparedOffer], ids: dict[str, int], now: datetime, seq: int,
+                    *, fresh: set[int]) -> None:
+    """`fresh`: offers created in this batch (they have no sessions yet: nothing to read)."""
+    current = repo.session_heads(session, [ids[p.external_id] for p in todo if ids[p.external_id] not in fresh])
+    stamps = {"withdrawn_at": None, "updated_at": now, "change_seq": seq}
     inserts: list[dict] = []
     updates: list[tuple[int, dict]] = []
     withdraw: list[int] = []
-    for w in todo:
-        offer_id = ids[w.external_id]
+    for p in todo:
+        offer_id = ids[p.external_id]
         mine = current.get(offer_id, {})
-        for s_in, loc in zip(w.data.sessions, w.locations or [], strict=True):
-            values = _session_values(s_in, loc, now, seq)
-            head = mine.pop(s_in.external_id, None)
+        for external_id, columns, stated in p.sessions:
+            head = mine.pop(external_id, None)
+            values = {**columns, **stamps}
             last_stated, live = (head.places_stated, head.places_available) if head else (None, None)
-            values["places_stated"], values["places_available"], replaced = stated_places(
-                last_stated, live, s_in.places_available)
+            values["places_stated"], values["places_available"], replaced = stated_places(last_stated, live, stated)
             if head is None:
-                inserts.append({**values, "offer_id": offer_id, "external_id": s_in.external_id, "version": 1,
+                inserts.append({**values, "offer_id": offer_id, "external_id": external_id, "version": 1,
                                 "places_updated_at": now if replaced else None})
             else:
                 values["version"] = head.version + 1

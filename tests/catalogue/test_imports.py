@@ -315,7 +315,7 @@ class Boom(RuntimeError):
 
 def _fail_on_call(monkeypatch, n: int):
     calls = {"n": 0}
-    real = imports.upsert_offers
+    real = imports.write_offers
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
@@ -323,7 +323,7 @@ def _fail_on_call(monkeypatch, n: int):
             raise Boom("injected failure")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "upsert_offers", flaky)
+    monkeypatch.setattr(imports, "write_offers", flaky)
     return calls
 
 

@@ -945,10 +945,10 @@ def test_known_actions_are_not_mapped_again():
 def test_info_tells_version_and_root():
     info: dict = {}
     list(parse_lheo(FIX / "fle-2.2.xml", today=TODAY, info=info))
-    assert info == {"version": "2.2", "root": "lheo"}
+    assert info == {"version": "2.2", "root": "lheo", "formations": 4}
     info = {}
     list(parse_lheo(FIX / "intercarif-lheo-index-2.2-bob-emploi-carif.xml", today=TODAY, info=info))
-    assert info["root"] == "lheo-index"
+    assert info["root"] == "lheo-index" and info["formations"] == 10  # one per resume-offre
 
 
 def test_mapper_fingerprint_covers_rules_and_reference_data():

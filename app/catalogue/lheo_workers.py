@@ -1,0 +1,408 @@
+"""An LHÉO feed turned into offers ready to write, in the importing process or in worker processes.
+
+Mapping an action (text rules, validation, places, content hash, column values) costs several
+times what parsing its XML costs, and a national feed holds 100,000 actions. With `workers=n`,
+n processes each parse the whole document (parsing is the cheap part) and map every n-th
+`formation`; the importer reads their results back in document order and only writes. The items
+and their order are exactly those of `workers=0` (everything in the importing process), which small
+feeds and tests use.
+
+    mapper = feed_mapper(path_or_stream, workers=2, today=…, known={ref: source_hash})
+    for item in mapper:  # Staged | Skipped | Rejected | Unchanged, in document order
+        ...
+    mapper.bytes_read, mapper.info  # input bytes read so far; version, root, formations
+
+A worker that fails makes the iteration raise (`LheoDocumentError` as in-process; a crash or a
+killed worker: `MappingWorkerError`), so the import rolls back. Workers are plain subprocesses
+(`python -m app.catalogue.lheo_workers`): safe from a threaded web server, and a worker whose
+importer disappears stops at its next write (broken pipe).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import queue
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from collections import deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import IO, Any
+
+from app.catalogue.lheo import (
+    DEFAULT_MAX_BYTES,
+    LheoDocumentError,
+    LheoItem,
+    ParsedOffer,
+    Rejected,
+    Skipped,
+    Unchanged,
+    items_of,
+    iter_formations,
+)
+from app.catalogue.locations import resolve_location
+from app.catalogue.schemas import Location, LocationIn, OfferIn
+from app.catalogue.service import OfferWrite, PreparedOffer, prepare_offer
+from app.problems import Unprocessable
+
+BATCH_FORMATIONS = 32  # formations per message from a worker
+QUEUE_DEPTH = 32  # messages a worker may have waiting: bounds memory when the writer is slower
+POLL_S = 0.5  # how often a blocked reader thread checks whether the import was stopped
+PLACES_CACHED = 50_000
+
+
+# ---------------------------------------------------------------------------------------------
+# What comes out
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """What goes to `offer_source` for one offer."""
+
+    format: str
+    raw: str
+    source_hash: str
+    until: date | None  # the day the same fragment may map differently (a session ends)
+
+    def row(self, offer_id: int, content_hash: str) -> dict[str, Any]:
+        return {"offer_id": offer_id, "format": self.format, "raw": self.raw, "source_hash": self.source_hash,
+                "content_hash": content_hash, "source_hash_until": self.until}
+
+
+@dataclass(slots=True)
+class Staged:
+    """One FLE action mapped, its places resolved, as column values (plain data)."""
+
+    ref: str
+    version: str
+    offer: PreparedOffer
+    source: SourceRow
+    warnings: list[str]
+
+
+StagedItem = Staged | Skipped | Rejected | Unchanged
+
+
+class MappingWorkerError(RuntimeError):
+    """A worker process crashed or was killed: the import cannot know the rest of the feed."""
+
+
+# ---------------------------------------------------------------------------------------------
+# One process's work
+# ---------------------------------------------------------------------------------------------
+
+class _Stager:
+    """ParsedOffer → Staged (places resolved once per distinct place: an action's sessions share one)."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self._places: dict[tuple, Location] = {}
+
+    def stage(self, item: LheoItem) -> StagedItem:
+        if not isinstance(item, ParsedOffer):
+            return item
+        offer = item.offer
+        try:
+            locations = self._resolve(offer)
+        except Unprocessable as exc:
+            return Rejected(item.ref, [_place_error(exc, offer)])
+        ends = [s.end_date for s in offer.sessions if s.end_date is not None and s.end_date >= self.today]
+        until = min(ends) + timedelta(days=1) if ends else None
+        prepared = prepare_offer(OfferWrite(item.ref, offer, locations=locations))
+        return Staged(item.ref, item.version, prepared,
+                      SourceRow(f"lheo-{item.version}", item.raw_source, item.source_hash, until), item.warnings)
+
+    def _resolve(self, offer: OfferIn) -> list[Location | None]:
+        out: list[Location | None] = []
+        for i, s in enumerate(offer.sessions):
+            loc = s.location
+            if loc is None:
+                out.append(None)
+                continue
+            key = _place_key(loc)
+            found = self._places.get(key)
+            if found is None:
+                found = resolve_location(loc, ["body", "sessions", i, "location"])
+                if len(self._places) < PLACES_CACHED:
+                    self._places[key] = found
+            out.append(found)
+        return out
+
+
+def stage_feed(source: Any, *, today: date, known: Mapping[str, str] | None, info: dict[str, Any],
+               max_bytes: int = DEFAULT_MAX_BYTES, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[int, list[StagedItem]]]:
+    """`(formation index, items)` for the formations `index % n == k` of `part=(k, n)`, in order.
+    `known`: ref → source_hash of the actions already held from that very fragment."""
+    stager = _Stager(today)
+    known_fn = None if known is None else (lambda ref, digest: known.get(ref) == digest)
+    k, n = part
+    for i, (elem, version, summary) in enumerate(iter_formations(source, max_bytes=max_bytes, info=info)):
+        if i % n == k:
+            yield i, [stager.stage(it) for it in items_of(elem, version, summary, today=today, known=known_fn)]
+
+
+def _place_key(loc: LocationIn) -> tuple:
+    return (loc.insee, loc.postcode, loc.lat, loc.lon, loc.address, loc.city, loc.departement, loc.region)
+
+
+def _place_error(exc: Unprocessable, offer: OfferIn) -> str:
+    """'session <numero> : lieu de formation : code INSEE inconnu : 99999'."""
+    err = (exc.errors or [{}])[0]
+    loc = list(err.get("loc") or [])
+    msg = err.get("msg") or exc.detail
+    if len(loc) >= 3 and loc[1] == "sessions" and isinstance(loc[2], int) and loc[2] < len(offer.sessions):
+        return f"session {offer.sessions[loc[2]].external_id} : lieu de formation : {msg}"
+    return f"lieu de formation : {msg}"
+
+
+class _CountingReader:
+    """A binary stream that counts what is read from it."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self.count += len(data)
+        return data
+
+
+# ---------------------------------------------------------------------------------------------
+# The mappers
+# ---------------------------------------------------------------------------------------------
+
+class InProcessMapper:
+    """Everything in the importing process."""
+
+    def __init__(self, data: IO[bytes], *, today: date, known: Mapping[str, str] | None, max_bytes: int) -> None:
+        self._reader = _CountingReader(data)
+        self._kw = {"today": today, "known": known, "max_bytes": max_bytes}
+        self.info: dict[str, Any] = {}
+
+    @property
+    def bytes_read(self) -> int:
+        return self._reader.count
+
+    def __iter__(self) -> Iterator[StagedItem]:
+        for _i, items in stage_feed(self._reader, info=self.info, **self._kw):
+            yield from items
+
+    def close(self) -> None:
+        pass
+
+
+class ParallelMapper:
+    """`workers` processes over one file; results merged back in document order.
+
+    Each worker is `python -m app.catalogue.lheo_workers` (not `multiprocessing`, whose `spawn`
+    would re-run the importing program's main module): its arguments come pickled on stdin, its
+    results go back on stdout as length-prefixed pickles, read by one thread per worker into a
+    bounded queue (the worker maps ahead while this process writes, and no further). A stream (an
+    HTTP body) is first copied to a temporary file each worker reads on its own."""
+
+    def __init__(self, data: str | os.PathLike[str] | IO[bytes], *, workers: int, today: date,
+                 known: Mapping[str, str] | None, max_bytes: int) -> None:
+        self.workers = workers
+        self._args = (today, dict(known) if known is not None else None, max_bytes)
+        self._copy: str | None = None
+        if isinstance(data, (str, os.PathLike)):
+            self._path = os.path.abspath(os.fspath(data))
+        else:
+            fd, self._copy = tempfile.mkstemp(prefix="parcours-import-", suffix=".lheo")
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(data, out, 1024 * 1024)
+            self._path = self._copy
+        self.info: dict[str, Any] = {}
+        self._read = [0] * workers
+        self._procs: list[subprocess.Popen] = []
+        self._queues: list[queue.Queue] = []
+        self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
+
+    @property
+    def bytes_read(self) -> int:
+        return min(self._read) if self._read else 0
+
+    def _start(self) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        n = self.workers
+        for k in range(n):
+            proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, env=env, close_fds=True)
+            self._procs.append(proc)
+            q: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
+            self._queues.append(q)
+            t = threading.Thread(target=self._pump, args=(proc.stdout, q), name=f"lheo-map-reader-{k}", daemon=True)
+            t.start()
+            self._threads.append(t)
+            assert proc.stdin is not None
+            try:
+                proc.stdin.write(pickle.dumps((self._path, (k, n), *self._args), protocol=pickle.HIGHEST_PROTOCOL))
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass  # it died at once: its reader sees the end of its output and says so
+
+    def _pump(self, stream: IO[bytes], q: queue.Queue) -> None:
+        """Reader thread: whole messages (still pickled) from one worker into its queue; None at its end."""
+        try:
+            while not self._stop.is_set():
+                head = stream.read(4)
+                if len(head) < 4:
+                    break
+                (size,) = struct.unpack("<I", head)
+                payload = stream.read(size)
+                if len(payload) < size:
+                    break
+                self._put(q, payload)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self._put(q, None)
+
+    def _put(self, q: queue.Queue, item: bytes | None) -> None:
+        while not self._stop.is_set():
+            try:
+                q.put(item, timeout=POLL_S)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[StagedItem]:
+        self._start()
+        n = self.workers
+        pending: list[deque] = [deque() for _ in range(n)]
+        ended = [False] * n
+        i = 0
+        while True:
+            k = i % n
+            while not pending[k] and not ended[k]:
+                self._receive(k, pending, ended)
+            if not pending[k]:  # worker k has no formation i: the document has ended
+                break
+            index, items = pending[k].popleft()
+            if index != i:
+                raise MappingWorkerError(f"worker {k} sent formation {index} where {i} was expected")
+            yield from items
+            i += 1
+        for k in range(n):  # the others must agree that the document ended there
+            while not ended[k]:
+                self._receive(k, pending, ended)
+            if pending[k]:
+                raise MappingWorkerError(f"worker {k} sent formations after the end of the document")
+        if self.info.get("formations") != i:
+            raise MappingWorkerError(f"workers saw {self.info.get('formations')} formations, {i} were merged")
+
+    def _receive(self, k: int, pending: list[deque], ended: list[bool]) -> None:
+        payload = self._queues[k].get()
+        if payload is None:
+            proc = self._procs[k]
+            try:
+                code = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+            raise MappingWorkerError(f"LHÉO mapping worker {k} stopped before the end (exit code {code})")
+        msg = pickle.loads(payload)
+        kind = msg[0]
+        if kind == "items":
+            pending[k].extend(msg[1])
+            self._read[k] = msg[2]
+        elif kind == "end":
+            ended[k] = True
+            self.info.update(msg[1])
+            self._read[k] = msg[2]
+        elif kind == "error":
+            code, fr, en, line = msg[1:]
+            raise LheoDocumentError(code, fr, en, line=line)
+        else:
+            raise MappingWorkerError(f"LHÉO mapping worker {k} failed:\n{msg[1]}")
+
+    def close(self) -> None:
+        self._stop.set()
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+        for proc in self._procs:
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._procs, self._queues, self._threads = [], [], []
+        if self._copy is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._copy)
+            self._copy = None
+
+
+def feed_mapper(data: str | os.PathLike[str] | IO[bytes], *, workers: int, today: date,
+                known: Mapping[str, str] | None, max_bytes: int = DEFAULT_MAX_BYTES) -> InProcessMapper | ParallelMapper:
+    """`workers` ≥ 1: that many worker processes; 0: in this process (`data` then must be a stream)."""
+    if workers >= 1:
+        return ParallelMapper(data, workers=workers, today=today, known=known, max_bytes=max_bytes)
+    if isinstance(data, (str, os.PathLike)):
+        raise TypeError("in-process mapping reads an open binary stream")
+    return InProcessMapper(data, today=today, known=known, max_bytes=max_bytes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside a worker process
+# ---------------------------------------------------------------------------------------------
+
+def _worker_main() -> int:
+    """`python -m app.catalogue.lheo_workers`: arguments pickled on stdin, messages on stdout."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed by mistake goes to stderr, not into the message stream
+    path, part, today, known, max_bytes = pickle.load(sys.stdin.buffer)
+    # The worker's objects live until it exits: full collections would only walk them again.
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1_000)
+
+    def put(msg: tuple) -> None:
+        payload = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(struct.pack("<I", len(payload)))
+        out.write(payload)
+        out.flush()
+
+    info: dict[str, Any] = {}
+    batch: list[tuple[int, list[StagedItem]]] = []
+    try:
+        with open(path, "rb") as fh:
+            reader = _CountingReader(fh)
+            try:
+                for formation in stage_feed(reader, today=today, known=known, info=info, max_bytes=max_bytes,
+                                            part=part):
+                    batch.append(formation)
+                    if len(batch) >= BATCH_FORMATIONS:
+                        put(("items", batch, reader.count))
+                        batch = []
+            except LheoDocumentError as exc:
+                put(("items", batch, reader.count))
+                put(("error", exc.code, exc.message_fr, exc.message_en, exc.line))
+                return 0
+            put(("items", batch, reader.count))
+            put(("end", info, reader.count))
+    except BrokenPipeError:  # the importer is gone
+        return 1
+    except BaseException:  # noqa: BLE001 - reported to the importer, which fails the import
+        with contextlib.suppress(BrokenPipeError):
+            put(("crash", traceback.format_exc()[-4000:]))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    # Run the copy imported under its real name, so that what is pickled names
+    # `app.catalogue.lheo_workers.Staged`, not `__main__.Staged`.
+    from app.catalogue.lheo_workers import _worker_main as main
+
+    sys.exit(main())
