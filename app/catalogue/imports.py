@@ -57,7 +57,8 @@ from app.catalogue.import_lock import ImportLock
 from app.catalogue.lheo import DEFAULT_MAX_BYTES, LheoDocumentError, Rejected, Skipped, Unchanged, paris_today
 from app.catalogue.lheo_workers import InProcessMapper, ParallelMapper, SourceRow, Staged, feed_mapper
 from app.catalogue.models import ImportRun, Offer, OfferSource, Organisation, TrainingSession
-from app.catalogue.service import PreparedOffer, write_offers
+from app.catalogue.rows import PreparedOffer
+from app.catalogue.service import write_offers
 from app.db import Database, utcnow
 from app.problems import Conflict
 
@@ -69,6 +70,10 @@ HIDDEN_AT = datetime(1970, 1, 1, tzinfo=UTC)
 STALE_AFTER = timedelta(minutes=10)  # a running import without heartbeat for this long is dead
 HEARTBEAT_EVERY = 30.0  # seconds
 MAX_LISTED = 10_000  # rejected / warnings entries kept in a report (the totals are always exact)
+# SQLite: after this long holding the writer lock (summed over staging transactions), the importer
+# lets it go for `pause` seconds, so a waiting prescription or places update waits at most about this
+# plus one transaction (the issue's bound is about a second).
+HOLD_BEFORE_PAUSE = 0.4
 PARALLEL_FROM = 8 * 1024 * 1024  # bytes of input from which mapping runs in worker processes
 MAX_AUTO_WORKERS = 4
 
@@ -183,8 +188,9 @@ def run_import(
     source is running, or whatever failed (nothing changed; the run is recorded as failed).
 
     `recheck`: map every action again, even those whose fragment did not change (to see all warnings).
-    `pause`: seconds to sleep between two staging write transactions so that waiting writers get the
-    lock (default: 0.1 s on SQLite, whose waiting writers poll, 0 on PostgreSQL, which queues them).
+    `pause`: seconds the importer lets the writer lock go after its staging transactions held it for
+    `HOLD_BEFORE_PAUSE`, so that waiting writers get in (default: 0.1 s on SQLite, whose waiting writers
+    poll every ≤ 100 ms; 0 on PostgreSQL, which queues them).
     `workers`: processes that map the feed while this one writes (`app.catalogue.lheo_workers`); 0: map
     here; None: one per CPU (at most 4) for inputs of 8 MB or more, else 0."""
     if mode not in MODES:
@@ -303,6 +309,7 @@ class _Import:
         self.max_bytes = max_bytes
         self.progress = progress
         self.pause = pause
+        self.held = 0.0  # seconds the staging transactions held the writer lock since the last pause
         self.recheck = recheck
         self.workers = workers
         self.run_id = 0
@@ -524,6 +531,7 @@ class _Import:
         if not self.new_batch:
             return
         batch, self.new_batch = list(self.new_batch.values()), {}
+        began = time.perf_counter()
         with self.db.session(write=True) as s:
             # A row that appeared meanwhile (a PUT on that key) is an update, published with the rest.
             exists_now = repo.offer_heads(s, self.source, [w.external_id for w, _ in batch])
@@ -552,8 +560,15 @@ class _Import:
                                                                                        strict=True)],
                                new_ids={r.offer_id for r in results if r.created})
             self._beat(s)
-        if self.pause:
+        self._let_writers_in(time.perf_counter() - began)
+
+    def _let_writers_in(self, held: float) -> None:
+        if not self.pause:
+            return
+        self.held += held
+        if self.held >= HOLD_BEFORE_PAUSE:
             time.sleep(self.pause)
+            self.held = 0.0
 
     def _remember_names(self, s: Session, writes: list[PreparedOffer]) -> None:
         """Names of known organisations this batch may refresh (restored if the import fails)."""
@@ -610,10 +625,10 @@ class _Import:
     def _apply_refresh(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        began = time.perf_counter()
         with self.db.session(write=True) as s:
             _write_sources(s, rows)
-        if self.pause:
-            time.sleep(self.pause)
+        self._let_writers_in(time.perf_counter() - began)
 
     def _publish(self, t0: float) -> None:
         if self.progress is not None and self.mapper is not None:

@@ -399,15 +399,21 @@ class _X:
 class _Idx:
     """Children of one element by tag, built once (faster than repeated find/findtext)."""
 
-    __slots__ = ("x", "kids")
+    __slots__ = ("x", "kids", "_extras")
 
     def __init__(self, x: _X, el: Any) -> None:
         self.x = x
         kids: dict[Any, list[Any]] = {}
         if el is not None:
             for child in el:
-                kids.setdefault(child.tag, []).append(child)
+                tag = child.tag
+                found = kids.get(tag)
+                if found is None:
+                    kids[tag] = [child]
+                else:
+                    found.append(child)
         self.kids = kids
+        self._extras: dict[str | None, list[str]] | None = None
 
     def all(self, name: str) -> list[Any]:
         return self.kids.get(self.x.tag(name), [])
@@ -424,12 +430,17 @@ class _Idx:
         return [(c.text or "").strip() for c in self.kids.get(self.x.tag(name), [])]
 
     def extra(self, info: str) -> list[str]:
-        """Values of `extras/…/extra[@info=info]` under this element."""
-        found = self.kids.get(self.x.tag("extras"))
-        if not found:
-            return []
-        extra_tag = self.x.tag("extra")
-        return [(e.text or "").strip() for extras in found for e in extras.iter(extra_tag) if e.get("info") == info]
+        """Values of `extras/…/extra[@info=info]` under this element (all read in one pass)."""
+        if self._extras is None:
+            by_info: dict[str | None, list[str]] = {}
+            found = self.kids.get(self.x.tag("extras"))
+            if found:
+                extra_tag = self.x.tag("extra")
+                for extras in found:
+                    for e in extras.iter(extra_tag):
+                        by_info.setdefault(e.get("info"), []).append((e.text or "").strip())
+            self._extras = by_info
+        return self._extras.get(info, [])
 
 
 _X_CACHE: dict[str, _X] = {}
@@ -461,13 +472,20 @@ def mapper_fingerprint() -> bytes:
     return h.digest()
 
 
-def source_digest(formation: Any, version: str) -> str:
-    """Digest of a `formation` as sent (before any redaction) and of the mapper: equal digests map
-    to equal offers on the same day."""
+def source_digest(fragment: str, version: str) -> str:
+    """Digest of a serialised `formation` (personal contact fields removed: nothing maps them) and of
+    the mapper: equal digests map to equal offers on the same day."""
     h = hashlib.sha256(mapper_fingerprint())
     h.update(version.encode())
-    h.update(etree.tostring(formation, with_tail=False))
+    h.update(fragment.encode())
     return h.hexdigest()
+
+
+def _serialise(formation: Any, x: _X, version: str) -> tuple[str, str]:
+    """(the formation as kept — contacts redacted —, its digest): one serialisation serves both."""
+    _redact_contacts(formation, x)
+    whole = etree.tostring(formation, encoding="unicode", with_tail=False)
+    return whole, source_digest(whole, version)
 
 
 def map_formation(formation: Any, version: str, *, today: date, known: KnownFn | None = None) -> list[LheoItem]:
@@ -479,9 +497,10 @@ def map_formation(formation: Any, version: str, *, today: date, known: KnownFn |
     refs = [(a.get("numero") or "").strip() or f"{formation_id or '?'}/action[{i + 1}]"
             for i, a in enumerate(actions)]
     digest: str | None = None
+    whole = ""
     unchanged: set[str] = set()
     if known is not None:
-        digest = source_digest(formation, version)
+        whole, digest = _serialise(formation, x, version)
         unchanged = {ref for a, ref in zip(actions, refs, strict=True) if a.get("numero") and known(ref, digest)}
         if actions and len(unchanged) == len(actions):
             return [Unchanged(ref, digest) for ref in refs]
@@ -513,9 +532,8 @@ def map_formation(formation: Any, version: str, *, today: date, known: KnownFn |
     summary = _summary(objective, content)
 
     if digest is None:
-        digest = source_digest(formation, version)
-    _redact_contacts(formation, x)
-    raw_of = _raw_sources(formation, actions, x)
+        whole, digest = _serialise(formation, x, version)
+    raw_of = _raw_sources(formation, actions, whole)
 
     items: list[LheoItem] = []
     for i, (action, ref) in enumerate(zip(actions, refs, strict=True)):
@@ -563,12 +581,14 @@ def _map_action(action: Any, ref: str, f: _FormationCtx, x: _X, today: date,
     version = f.version
     ai = _Idx(x, action)
 
-    funder_lines = [
-        rules.FunderLine(code=(x.text(fin, "code-financeur") or "").strip(),
-                         programme=next((p for p in x.extra(fin, "programme-financeur") if p), None),
-                         funded_places=rules.parse_int(x.text(fin, "nb-places-financees")),
-                         public_codes=tuple(x.extra(fin, "code-public-vise")))
-        for fin in ai.all("organisme-financeur")]
+    funder_lines = []
+    for fin in ai.all("organisme-financeur"):
+        fi = _Idx(x, fin)
+        funder_lines.append(rules.FunderLine(
+            code=(fi.text("code-financeur") or "").strip(),
+            programme=next((p for p in fi.extra("programme-financeur") if p), None),
+            funded_places=rules.parse_int(fi.text("nb-places-financees")),
+            public_codes=tuple(fi.extra("code-public-vise"))))
     funders, w = rules.funders_from_lheo(funder_lines, version)
     warnings += w
     programmes = [line.programme for line in funder_lines if line.programme]
@@ -647,15 +667,17 @@ def _map_action(action: Any, ref: str, f: _FormationCtx, x: _X, today: date,
             warnings.append(f"session {sid} en double : seule la première est gardée")
             continue
         seen.add(sid)
-        periode = si.first("periode")
-        start = rules.parse_lheo_date(x.text(periode, "debut"))
-        end = rules.parse_lheo_date(x.text(periode, "fin"), end=True)
+        pi = _Idx(x, si.first("periode"))
+        start = rules.parse_lheo_date(pi.text("debut"))
+        end = rules.parse_lheo_date(pi.text("fin"), end=True)
         perimee = action_perimee or any(v == "1" for v in si.extra("session-perimee"))
         status, sw = rules.session_status(etat_recrutement=si.text("etat-recrutement"), perimee=perimee,
                                           end=end.value, today=today)
         sw += [d.warning for d in (start, end) if d.warning]
-        places = rules.first_places(*x.texts(sess, "recrutement/nb-places"), *si.extra("nb-places"),
-                                    *si.extra("nb-places-disponibles"), *si.extra("places-disponibles"))
+        recrutement = si.first("recrutement")
+        places = rules.first_places(*(_Idx(x, recrutement).texts("nb-places") if recrutement is not None else ()),
+                                    *si.extra("nb-places"), *si.extra("nb-places-disponibles"),
+                                    *si.extra("places-disponibles"))
         capacity = rules.first_places(*x.texts(sess, "cycle/capacite-simultanee")) if si.all("cycle") else None
         warnings += [f"session {sid} : {m}" for m in sw]
         stamps.append(_stamp(sess))
@@ -721,10 +743,10 @@ def _redact_contacts(formation: Any, x: _X) -> None:
                 coord.remove(child)
 
 
-def _raw_sources(formation: Any, actions: list[Any], x: _X) -> Callable[[int], str]:
-    """raw_source per action: the formation with only that action (serialised lazily)."""
+def _raw_sources(formation: Any, actions: list[Any], whole: str) -> Callable[[int], str]:
+    """raw_source per action: the formation with only that action (`whole` when it has one; else
+    serialised lazily)."""
     if len(actions) == 1:
-        whole = etree.tostring(formation, encoding="unicode")
         return lambda _i: whole
 
     def one(i: int) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -67,6 +67,34 @@ def fold(text: str | None) -> str:
 @lru_cache(maxsize=4096)
 def _fold(text: str) -> str:  # formation texts are folded once for all their actions and rules
     return text.lower().translate(_FOLD_TABLE)
+
+
+class Needs:
+    """A compiled pattern that can only match text containing one of `words`: `search` first looks
+    for those with `in` (a C substring search), and runs the regex only when one is there. Most
+    texts mention none of a rule's words, and Python's regex engine tries every alternative of a
+    pattern at every position. Each word must occur in every possible match
+    (tests/catalogue/test_rules_prefilters.py checks it on a corpus)."""
+
+    __slots__ = ("rx", "words", "pattern")
+
+    def __init__(self, rx: re.Pattern[str], *words: str) -> None:
+        self.rx, self.words, self.pattern = rx, words, rx.pattern
+
+    def search(self, text: str) -> re.Match[str] | None:
+        for w in self.words:
+            if w in text:
+                return self.rx.search(text)
+        return None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        for w in self.words:
+            if w in text:
+                return self.rx.finditer(text)
+        return iter(())
+
+
+_LEVEL_TOKENS = ("a0", "a1", "a2", "b1", "b2", "c1", "c2")
 
 
 def _join(*texts: str | None) -> str:
@@ -215,25 +243,30 @@ def funded_places(lines: Sequence[FunderLine]) -> int | None:
 
 _L = r"(?<![a-z0-9])(a1[.,]1|a0|a1|a2|b1|b2|c1|c2)(?![.,]?\d|[a-z])"
 _NIV = r"(?:le |du |au )?(?:niveau |niv\.? )?(?:cecrl |cecr )?(?:: ?)?"
-_RANGE = re.compile(rf"{_L}\s*(?:a|au|-|/|et|jusqu'au?|vers)\s*{_NIV}{_L}")
-_FROM_TO = re.compile(rf"\b(?:de|du|depuis)\s*{_NIV}{_L}\s*(?:a|au|vers|jusqu'au?)\s*{_NIV}{_L}")
-_INFRA = re.compile(
+_RANGE = Needs(re.compile(rf"{_L}\s*(?:a|au|-|/|et|jusqu'au?|vers)\s*{_NIV}{_L}"), *_LEVEL_TOKENS)
+_FROM_TO = Needs(re.compile(rf"\b(?:de|du|depuis)\s*{_NIV}{_L}\s*(?:a|au|vers|jusqu'au?)\s*{_NIV}{_L}"),
+                 *_LEVEL_TOKENS)
+_INFRA = Needs(re.compile(
     r"\binfra[- ]?a1(?![.,]?\d)|\bgrands? debutants?\b|\bvrais? debutants?\b|\bdebutants? (?:complets?|totaux|total)\b|"
     r"\b(?<!faux )(?<!faux-)debutants?\b|\baucune (?:connaissance|notion) (?:du|de la langue|en) francais|"
-    r"(?<![a-z0-9])a0(?![.,]?\d)|\bne (?:parle|parlant) pas (?:du tout )?(?:le )?francais")
-_FAUX_DEBUTANT = re.compile(r"\bfaux[- ]debutants?\b")
-_MAX = re.compile(
-    rf"{_L}\s*(?:maxi(?:mum)?|max\.?)(?![a-z])|\b(?:jusqu'au?|maxi(?:mum)?|au plus|au maximum)\s*{_NIV}{_L}")
-_BELOW = re.compile(
+    r"(?<![a-z0-9])a0(?![.,]?\d)|\bne (?:parle|parlant) pas (?:du tout )?(?:le )?francais"),
+    "a1", "debutant", "aucune", "a0", "pas")
+_FAUX_DEBUTANT = Needs(re.compile(r"\bfaux[- ]debutants?\b"), "debutant")
+_MAX = Needs(re.compile(
+    rf"{_L}\s*(?:maxi(?:mum)?|max\.?)(?![a-z])|\b(?:jusqu'au?|maxi(?:mum)?|au plus|au maximum)\s*{_NIV}{_L}"),
+    *_LEVEL_TOKENS)
+_BELOW = Needs(re.compile(
     rf"\b(?:inferieurs? (?:a|au)|en dessous d[ue]|en-dessous d[ue]|moins d[ue]|n'ayant pas (?:atteint )?|"
-    rf"ne pas avoir (?:atteint )?|pas encore (?:atteint )?|non titulaires? d[ue]s? (?:delf )?)\s*{_NIV}{_L}")
-_MIN = re.compile(
+    rf"ne pas avoir (?:atteint )?|pas encore (?:atteint )?|non titulaires? d[ue]s? (?:delf )?)\s*{_NIV}{_L}"),
+    *_LEVEL_TOKENS)
+_MIN = Needs(re.compile(
     rf"{_L}\s*(?:\(?(?:oral|ecrit)\)?\s*)?(?:acquis|minimum|mini|min\.?|requis|exige|valide|atteint|"
     rf"ou plus|ou superieur|et plus|et \+|\+)(?![a-z])|"
     rf"\b(?:a partir d[ue]|au moins|au minimum|minimum|niveau minimum|niveau requis|prerequis|pre-requis|"
-    rf"avoir(?: acquis)?|maitriser|titulaires? d[ue]s? (?:delf|dilf))\s*:?\s*{_NIV}{_L}")
-_BARE = re.compile(rf"\bniveau\s*(?:cecrl\s*|cecr\s*)?:?\s*{_L}")
-_NON_LECTEUR = re.compile(r"\bnon[- ](?:lecteurs?|scripteurs?)\b|\bne sach?(?:ant|ent) ni lire ni ecrire\b")
+    rf"avoir(?: acquis)?|maitriser|titulaires? d[ue]s? (?:delf|dilf))\s*:?\s*{_NIV}{_L}"), *_LEVEL_TOKENS)
+_BARE = Needs(re.compile(rf"\bniveau\s*(?:cecrl\s*|cecr\s*)?:?\s*{_L}"), *_LEVEL_TOKENS)
+_NON_LECTEUR = Needs(re.compile(r"\bnon[- ](?:lecteurs?|scripteurs?)\b|\bne sach?(?:ant|ent) ni lire ni ecrire\b"),
+                     "lecteur", "scripteur", "ni lire")
 
 
 def level_code(token: str) -> Level:
@@ -405,16 +438,17 @@ def target_level(certification: str | None, objective: str | None, title: str | 
 # Literacy
 # ---------------------------------------------------------------------------------------------
 
-_LIT_NONE = re.compile(
+_LIT_NONE = Needs(re.compile(
     r"\b(?:non|jamais|pas) scolarises?\b|\bjamais ou (?:tres )?peu scolarises?\b|\bnon[- ](?:lecteurs?|scripteurs?)\b|\banalphabetes?\b|"
-    r"\bne sach?(?:ant|ent) ni lire ni ecrire\b|(?<!post-)(?<!post )\balpha(?:betisation)?\b")
-_LIT_PARTIAL = re.compile(
+    r"\bne sach?(?:ant|ent) ni lire ni ecrire\b|(?<!post-)(?<!post )\balpha(?:betisation)?\b"),
+    "scolaris", "lecteur", "scripteur", "analphabete", "ni lire", "alpha")
+_LIT_PARTIAL = Needs(re.compile(
     r"\b(?:peu|faiblement|tres peu|partiellement) scolarises?\b|\bpost[- ]?alpha(?:betisation)?\b|"
-    r"\bscolarisation (?:courte|partielle|limitee)\b")
-_LIT_FULL = re.compile(
+    r"\bscolarisation (?:courte|partielle|limitee)\b"), "scolaris", "alpha")
+_LIT_FULL = Needs(re.compile(
     r"(?<!non )(?<!peu )\bscolarises? (?:dans (?:son|leur|sa) (?:pays|langue)|dans (?:le|leur) pays d'origine|"
     r"en langue etrangere|au pays)\b|\blecteurs?[- /]scripteurs?\b|\bayant ete scolarises?\b|"
-    r"\bmaitris(?:ant|e) l'ecrit dans (?:sa|leur) langue\b")
+    r"\bmaitris(?:ant|e) l'ecrit dans (?:sa|leur) langue\b"), "scolaris", "scripteur", "maitris")
 
 
 def literacy_accepted(*, formacodes: Sequence[str], public_codes: Sequence[str], texts: Sequence[str | None],
@@ -523,9 +557,10 @@ def audience(public_codes: Iterable[str], kind: Kind) -> list[Public]:
     return out
 
 
-_RESTRICT = re.compile(
+_RESTRICT = Needs(re.compile(
     r"(?<!non )(?<!pas )\b(?:reserve(?:e|s|es)?|uniquement|exclusivement|seulement|strictement|"
-    r"limite(?:e|s|es)?|ouvert(?:e|s|es)? (?:uniquement|seulement|exclusivement))\b(?: (?:a|aux|au|pour))?")
+    r"limite(?:e|s|es)?|ouvert(?:e|s|es)? (?:uniquement|seulement|exclusivement))\b(?: (?:a|aux|au|pour))?"),
+    "reserve", "uniquement", "exclusivement", "seulement", "strictement", "limite")
 _WINDOW_END = re.compile(r"[.;!?\n]|\bet (?:aux?|les) (?:autres|tous)\b")
 _PUBLIC_WORDS: list[tuple[Public, re.Pattern[str]]] = [
     (Public.BPI, re.compile(r"\bprotection internationale\b|\bbpi\b|\brefugies?\b|\bprotection subsidiaire\b")),
@@ -576,7 +611,11 @@ def parse_lheo_date(raw: str | None, *, end: bool = False) -> ParsedDate:
     """`AAAAMMJJ` with LHÉO precision: 00000000 → unknown, 99999999 → open-ended (None),
     AAAAMM00 → month (1st for a start, last day for an end), AAAA0000 → year (1 Jan / 31 Dec).
     Also tolerates `YYYY-MM-DD` and `JJ/MM/AAAA`. Garbage → None with a warning."""
-    s = (raw or "").strip()
+    return _parse_lheo_date((raw or "").strip(), end)
+
+
+@lru_cache(maxsize=8192)  # a feed's sessions share a few hundred dates; ParsedDate is immutable
+def _parse_lheo_date(s: str, end: bool) -> ParsedDate:
     if not s or s in {"00000000", "99999999"}:
         return ParsedDate(None)
     if m := _ISO_DATE.match(s):
@@ -907,9 +946,10 @@ def _amount_or_none(raw: str | None) -> float | None:
     return _amount(m.group(1)) if m else None
 
 
-_NO_CHILDCARE = re.compile(r"\b(?:pas de|sans|aucune?) (?:mode de )?(?:garde d'enfants?|halte-?garderie|creche)\b")
-_CHILDCARE = re.compile(r"\bgarde d'enfants?\b|\bhalte[- ]?garderies?\b|\bcreches?\b|\bmode de garde\b|"
-                        r"\bgarderie\b|\bespace (?:enfants|petite enfance)\b")
+_NO_CHILDCARE = Needs(re.compile(r"\b(?:pas de|sans|aucune?) (?:mode de )?(?:garde d'enfants?|halte-?garderie|creche)\b"),
+                      "garde", "creche")
+_CHILDCARE = Needs(re.compile(r"\bgarde d'enfants?\b|\bhalte[- ]?garderies?\b|\bcreches?\b|\bmode de garde\b|"
+                              r"\bgarderie\b|\bespace (?:enfants|petite enfance)\b"), "garde", "creche", "espace ")
 
 
 def childcare(*texts: str | None) -> bool | None:

@@ -50,8 +50,8 @@ from app.catalogue.lheo import (
     iter_formations,
 )
 from app.catalogue.locations import resolve_location
+from app.catalogue.rows import OfferWrite, PreparedOffer, prepare_offer
 from app.catalogue.schemas import Location, LocationIn, OfferIn
-from app.catalogue.service import OfferWrite, PreparedOffer, prepare_offer
 from app.problems import Unprocessable
 
 BATCH_FORMATIONS = 32  # formations per message from a worker
@@ -143,7 +143,8 @@ def stage_feed(source: Any, *, today: date, known: Mapping[str, str] | None, inf
     """`(formation index, items)` for the formations `index % n == k` of `part=(k, n)`, in order.
     `known`: ref → source_hash of the actions already held from that very fragment."""
     stager = _Stager(today)
-    known_fn = None if known is None else (lambda ref, digest: known.get(ref) == digest)
+    # Nothing known (a first import): no action can be unchanged, so none is asked about.
+    known_fn = None if not known else (lambda ref, digest: known.get(ref) == digest)
     k, n = part
     for i, (elem, version, summary) in enumerate(iter_formations(source, max_bytes=max_bytes, info=info)):
         if i % n == k:

@@ -21,6 +21,7 @@ from app.catalogue.models import (
     Organisation,
     TrainingSession,
 )
+from app.catalogue.rows import LOCATION_KEYS
 from app.catalogue.schemas import Location, OfferOut, SessionOut, WithdrawnMarker
 from app.reference.levels import Level
 
@@ -167,10 +168,11 @@ def _memoised(proc: Any) -> Any:
     cache: dict[Any, Any] = {}
 
     def run(value: Any) -> Any:
+        key = (value.__class__, value)  # 1 and True, or equal datetimes in two time zones, stay apart
         try:
-            return cache[value]
+            return cache[key]
         except KeyError:
-            out = cache[value] = proc(value)
+            out = cache[key] = proc(value)
             return out
         except TypeError:  # unhashable (a JSON list)
             return proc(value)
@@ -272,7 +274,6 @@ def withdraw_offers(session: Session, ids: Sequence[int], now: datetime, seq: in
 # --- reads -------------------------------------------------------------------------------------
 
 
-LOCATION_KEYS = ("address", "postcode", "insee", "city", "departement", "region", "lat", "lon")
 
 
 def location_from(values: dict) -> dict | None:
