@@ -74,3 +74,34 @@ class HeapSettler:
             except Exception:  # never let housekeeping take a worker down
                 log.exception("heap settle failed")
             wait = self.interval
+
+
+_thresholds_lock = threading.Lock()
+_raised = 0
+_saved: tuple[int, int, int] | None = None
+
+
+class fewer_collections:  # noqa: N801 - used as a context manager, like contextlib's
+    """Young collections every `gen0` allocations instead of 700, while bulk work runs (an LHÉO import
+    allocates millions of objects that live until it ends: default thresholds walk them over and
+    over, 0.7 s of a 20,000-action import). Process-wide, so nested and concurrent users share one
+    raise; the thresholds in force before the first one are restored when the last one ends."""
+
+    def __init__(self, gen0: int = 50_000) -> None:
+        self.gen0 = gen0
+
+    def __enter__(self) -> fewer_collections:
+        global _raised, _saved
+        with _thresholds_lock:
+            if _raised == 0:
+                _saved = gc.get_threshold()
+                gc.set_threshold(max(self.gen0, _saved[0]), max(50, _saved[1]), max(100, _saved[2]))
+            _raised += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global _raised
+        with _thresholds_lock:
+            _raised -= 1
+            if _raised == 0 and _saved is not None:
+                gc.set_threshold(*_saved)

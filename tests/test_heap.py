@@ -36,3 +36,25 @@ def test_settles_once_warmed_then_when_generation_2_grows():
     finally:
         settler.stop()
     assert gc.get_freeze_count() == 0  # at shutdown everything is collectable again
+
+
+def test_fewer_collections_raises_then_restores_the_thresholds():
+    from app.heap import fewer_collections
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_collections(gen0=20_000):
+            assert gc.get_threshold() == (20_000, 50, 100)
+            with fewer_collections(gen0=30_000):  # nested (or a second import at once): one raise
+                assert gc.get_threshold() == (20_000, 50, 100)
+            assert gc.get_threshold() == (20_000, 50, 100)  # the outer one still runs
+        assert gc.get_threshold() == (700, 10, 10)
+        try:
+            with fewer_collections():
+                raise RuntimeError("import failed")
+        except RuntimeError:
+            pass
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

@@ -60,6 +60,7 @@ from app.catalogue.models import ImportRun, Offer, OfferSource, Organisation, Tr
 from app.catalogue.rows import PreparedOffer
 from app.catalogue.service import write_offers
 from app.db import Database, utcnow
+from app.heap import fewer_collections
 from app.problems import Conflict
 
 log = logging.getLogger("parcours_fle.imports")
@@ -336,6 +337,10 @@ class _Import:
     # --- orchestration ---------------------------------------------------------------------
 
     def run(self, data: str | os.PathLike[str] | IO[bytes]) -> ImportReport:
+        with fewer_collections():
+            return self._run(data)
+
+    def _run(self, data: str | os.PathLike[str] | IO[bytes]) -> ImportReport:
         t0 = time.perf_counter()
         self._open_run()
         try:

@@ -38,7 +38,8 @@ class Offer(SQLModel, table=True):
         Index("ix_offer_updated_at_id", "updated_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=60, index=True)
+    # No index of its own on `source`: uq_offer_source_external_id (source, external_id) serves it.
+    source: str = Field(max_length=60)
     external_id: str = Field(max_length=120)
     formation_id: str | None = Field(default=None, max_length=120)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
@@ -97,13 +98,14 @@ class TrainingSession(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("offer_id", "external_id"),
         Index("ix_session_status_start", "status", "start_date"),
-        Index("ix_session_lat_lon", "lat", "lon"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    offer_id: int = Field(foreign_key="offer.id", index=True, ondelete="CASCADE")
+    # uq_session_offer_id_external_id (offer_id, external_id) serves lookups by offer; distances and
+    # dates are filtered in memory (matching snapshot, search index), not by SQL: no index on them.
+    offer_id: int = Field(foreign_key="offer.id", ondelete="CASCADE")
     external_id: str = Field(max_length=120)
     start_date: date | None = None
-    end_date: date | None = Field(default=None, index=True)
+    end_date: date | None = None
     start_precision: str = Field(default="day", max_length=5)
     end_precision: str = Field(default="day", max_length=5)
     rolling_entry: bool = False
