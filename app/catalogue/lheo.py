@@ -356,20 +356,29 @@ def _release(elem: Any) -> None:
 # Formation → items
 # ---------------------------------------------------------------------------------------------
 
+class _Tags(dict):
+    """'periode/debut' → '{ns}periode/{ns}debut', computed once per path (a plain dict lookup after)."""
+
+    def __init__(self, ns: str) -> None:
+        super().__init__()
+        self.ns = ns
+
+    def __missing__(self, path: str) -> str:
+        t = self[path] = "/".join(f"{{{self.ns}}}{p}" for p in path.split("/"))
+        return t
+
+
 class _X:
     """Element helpers bound to one namespace (paths like 'periode/debut')."""
 
-    __slots__ = ("ns", "_tags")
+    __slots__ = ("ns", "tags")
 
     def __init__(self, ns: str) -> None:
         self.ns = ns
-        self._tags: dict[str, str] = {}
+        self.tags = _Tags(ns)
 
     def tag(self, path: str) -> str:
-        t = self._tags.get(path)
-        if t is None:
-            t = self._tags[path] = "/".join(f"{{{self.ns}}}{p}" for p in path.split("/"))
-        return t
+        return self.tags[path]
 
     def text(self, el: Any, path: str) -> str | None:
         return el.findtext(self.tag(path)) if el is not None else None
@@ -399,10 +408,11 @@ class _X:
 class _Idx:
     """Children of one element by tag, built once (faster than repeated find/findtext)."""
 
-    __slots__ = ("x", "kids", "_extras")
+    __slots__ = ("x", "t", "kids", "_extras")
 
     def __init__(self, x: _X, el: Any) -> None:
         self.x = x
+        self.t = x.tags
         kids: dict[Any, list[Any]] = {}
         if el is not None:
             for child in el:
@@ -416,26 +426,26 @@ class _Idx:
         self._extras: dict[str | None, list[str]] | None = None
 
     def all(self, name: str) -> list[Any]:
-        return self.kids.get(self.x.tag(name), [])
+        return self.kids.get(self.t[name], [])
 
     def first(self, name: str) -> Any:
-        found = self.kids.get(self.x.tag(name))
+        found = self.kids.get(self.t[name])
         return found[0] if found else None
 
     def text(self, name: str) -> str | None:
-        found = self.kids.get(self.x.tag(name))
+        found = self.kids.get(self.t[name])
         return (found[0].text or "") if found else None
 
     def texts(self, name: str) -> list[str]:
-        return [(c.text or "").strip() for c in self.kids.get(self.x.tag(name), [])]
+        return [(c.text or "").strip() for c in self.kids.get(self.t[name], [])]
 
     def extra(self, info: str) -> list[str]:
         """Values of `extras/…/extra[@info=info]` under this element (all read in one pass)."""
         if self._extras is None:
             by_info: dict[str | None, list[str]] = {}
-            found = self.kids.get(self.x.tag("extras"))
+            found = self.kids.get(self.t["extras"])
             if found:
-                extra_tag = self.x.tag("extra")
+                extra_tag = self.t["extra"]
                 for extras in found:
                     for e in extras.iter(extra_tag):
                         by_info.setdefault(e.get("info"), []).append((e.text or "").strip())

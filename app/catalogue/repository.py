@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, or_, text, update
+from sqlalchemy import JSON, Table, and_, bindparam, delete, exists, func, insert, or_, text, update
 from sqlmodel import Session, select
 
 from app.catalogue.models import (
@@ -149,12 +149,11 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
             order = list(cols)
         # _cached_bind_processor: the dialect-level processor SQLAlchemy itself applies (e.g. SQLite's
         # date and datetime formats), which the public TypeEngine.bind_processor does not resolve.
-        procs = [(i, table.c[c].type._cached_bind_processor(dialect)) for i, c in enumerate(order)]
-        procs = [(i, _memoised(p)) for i, p in procs if p is not None]
         values = [list(map(row.__getitem__, order)) for row in group]
-        for i, proc in procs:
-            for v in values:
-                v[i] = proc(v[i])
+        for i, c in enumerate(order):
+            proc = table.c[c].type._cached_bind_processor(dialect)
+            if proc is not None:
+                _process_column(values, i, proc, memo=not isinstance(table.c[c].type, JSON))
         if compiled.positional:
             params: list[Any] = [tuple(v) for v in values]
         else:
@@ -164,20 +163,24 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         conn.exec_driver_sql(compiled.string, params)
 
 
-def _memoised(proc: Any) -> Any:
+def _process_column(values: list[list[Any]], i: int, proc: Any, *, memo: bool) -> None:
+    """Column `i` of every row through its bind processor. None stays None (what every processor but
+    JSON's returns for it); with `memo`, each distinct value is processed once — keyed by type too,
+    so 1 and True, or equal instants in two time zones, stay apart."""
+    if not memo:
+        for v in values:
+            v[i] = proc(v[i])
+        return
     cache: dict[Any, Any] = {}
-
-    def run(value: Any) -> Any:
-        key = (value.__class__, value)  # 1 and True, or equal datetimes in two time zones, stay apart
-        try:
-            return cache[key]
-        except KeyError:
-            out = cache[key] = proc(value)
-            return out
-        except TypeError:  # unhashable (a JSON list)
-            return proc(value)
-
-    return run
+    for v in values:
+        x = v[i]
+        if x is None:
+            continue
+        key = (x.__class__, x)
+        out = cache.get(key)
+        if out is None:
+            out = cache[key] = proc(x)
+        v[i] = out
 
 
 def insert_offers(session: Session, source: str, rows: list[dict]) -> dict[str, int]:
