@@ -51,7 +51,7 @@ def clean_text(raw: str | None) -> str | None:
     if "<" in s:
         s = _HTML_TAG.sub(" ", s)
         s = html.unescape(s)
-    s = _WS.sub(" ", s).strip()
+    s = " ".join(s.split())  # = _WS.sub(" ", s).strip(): str.split and \s share Unicode's whitespace
     if s.lower() in _EMPTY_MARKERS:
         return None
     return s
@@ -347,17 +347,22 @@ def entry_level(conditions: str | None, info_public: str | None, title: str | No
     bounds = entry_level_from_text(conditions) or LevelBounds()
     bounds = bounds.merged(entry_level_from_text(info_public))
     if bounds.min is None:
-        prog = progression(_join(title, objective))
+        prog = progression(_fjoin(title, objective))
         if prog is not None and (bounds.max is None or prog[0].rank <= bounds.max.rank):
             bounds = LevelBounds(prog[0], bounds.max)
     warnings = [] if not bounds.empty else ["niveau d'entrée (CECRL) non précisé : laissé inconnu"]
     return bounds, warnings
 
 
+_TOWARDS = Needs(re.compile(rf"{_L}\s*(?:vers|jusqu'au?)\s*{_NIV}{_L}"), *_LEVEL_TOKENS)
+
+
 def progression(text: str | None) -> tuple[Level, Level] | None:
     """« de A1 à A2 », « passer de A1 vers A2 », « A1 → A2 » → (A1, A2)."""
-    t = fold(text).replace("→", " vers ").replace("->", " vers ")
-    m = _FROM_TO.search(t) or re.search(rf"{_L}\s*(?:vers|jusqu'au?)\s*{_NIV}{_L}", t)
+    t = fold(text)
+    if "→" in t or "->" in t:
+        t = t.replace("→", " vers ").replace("->", " vers ")
+    m = _FROM_TO.search(t) or _TOWARDS.search(t)
     if not m:
         return None
     a, b = level_code(m.group(1)), level_code(m.group(2))
@@ -390,11 +395,14 @@ def certification_from_text(*texts: str | None) -> str | None:
     return None
 
 
+_CERT_LEVEL = re.compile(r"(A1\.1|A1|A2|B1|B2|C1|C2)$")
+
+
 def level_of_certification(cert: str | None) -> Level | None:
     """Level a certification attests: 'DELF A2' → A2, 'DILF' → A1.1; TCF/TEF (no level) → None."""
     if not cert:
         return None
-    m = re.search(r"(A1\.1|A1|A2|B1|B2|C1|C2)$", cert)
+    m = _CERT_LEVEL.search(cert)
     if m:
         return Level(m.group(1))
     if cert.startswith("DILF"):
@@ -753,13 +761,16 @@ def _hhmm(h: str, m: str | None) -> str | None:
     return f"{hh:02d}:{mm:02d}"
 
 
+_ANY_DIGIT = re.compile(r"\d")
+
+
 def parse_schedule(text: str | None) -> tuple[list[dict[str, str]], list[str]]:
     """Weekly slots from `rythme-formation` when it states days AND hours:
     « lundi et jeudi de 9h à 12h30 », « du lundi au vendredi 9h-12h », « mardi, jeudi 14h00-17h00 »,
     « lundi 9h-12h, mercredi 14h-16h ». Days without hours (or hours without days) → [] (unknown),
     with a warning when something was half-stated. Returns dicts {day, start, end}."""
     t = fold(text)
-    if not t:
+    if not t or not _ANY_DIGIT.search(t):  # no hour can be stated: nothing to read, nothing half-said
         return [], []
     groups: list[tuple[list[Day], list[tuple[str, str]]]] = []
     days: list[Day] = []
@@ -866,11 +877,14 @@ def _coord(raw: str | None) -> float | None:
         return None
 
 
+_SIRET_NOISE = re.compile(r"[\s.\-]")
+
+
 def normalise_siret(raw: str | None) -> tuple[str | None, list[str]]:
     """SIRET → 14 digits (spaces/dots removed; a 13-digit value regains its leading zero, a
     15-digit one starting with 0 loses it); Luhn-checked (La Poste's 356 000 000 rule aside).
     Invalid → (None, warning)."""
-    s = re.sub(r"[\s.\-]", "", raw or "")
+    s = _SIRET_NOISE.sub("", raw or "")
     if not s:
         return None, ["SIRET de l'organisme absent"]
     if s.isdigit() and len(s) == 13:

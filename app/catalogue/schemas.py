@@ -35,11 +35,8 @@ Postcode = Annotated[str, Field(pattern=r"^\d{5}$")]
 
 
 def _unique(v: list) -> list:
-    seen: list = []
-    for x in v:
-        if x not in seen:
-            seen.append(x)
-    return seen
+    """Duplicates dropped, first occurrences kept in order (every element is hashable: codes)."""
+    return list(dict.fromkeys(v))
 
 
 class Strict(BaseModel):

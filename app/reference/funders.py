@@ -7,6 +7,7 @@ LHÉO's dictionary changed between versions: 16 was "OPCA" and 17 "OPACIF" in 2.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from app.reference.base import RefEnum
@@ -52,7 +53,15 @@ def funder_from_lheo(code: str, version: str, programme: str | None = None) -> F
             return Funder.BOP104
         if _OFII_TEXT.search(programme):
             return Funder.OFII
+    return _by_lheo_code().get((version, code))
+
+
+@functools.cache
+def _by_lheo_code() -> dict[tuple[str, str], Funder]:
+    """(version, code) → funder, the first funder listing the code (the order of `Funder`)."""
+    out: dict[tuple[str, str], Funder] = {}
     for funder in Funder:
-        if code in funder.extra["lheo_codes"][version]:
-            return funder
-    return None
+        for version, codes in funder.extra["lheo_codes"].items():
+            for code in codes:
+                out.setdefault((version, code), funder)
+    return out
