@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import delete, exists, func, insert, select, text, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlmodel import Session
 
 from app.auth.keys import Principal
@@ -540,6 +540,7 @@ class _Import:
         with self.db.session(write=True) as s:
             # A row that appeared meanwhile (a PUT on that key) is an update, published with the rest.
             exists_now = repo.offer_heads(s, self.source, [w.external_id for w, _ in batch])
+            known_heads = dict(exists_now)
             ours = {ext for ext, h in exists_now.items() if h.id == self.hidden.get(ext)}
             writes: list[PreparedOffer] = []
             srcs: list[SourceRow] = []
@@ -558,7 +559,7 @@ class _Import:
                 self._remember_names(s, writes)
                 # seq=0: hidden rows carry no stamp (offers get -run_id from `extra`), so search and
                 # matching ignore them, and the catalogue counter is not locked (PostgreSQL).
-                results = write_offers(s, self.source, writes, seq=0)
+                results = write_offers(s, self.source, writes, seq=0, existing=known_heads)
                 for w, r in zip(writes, results, strict=True):
                     self.hidden[w.external_id] = r.offer_id
                 _write_sources(s, [src.row(r.offer_id, w.digest) for w, src, r in zip(writes, srcs, results,
@@ -731,7 +732,7 @@ def _write_sources(s: Session, rows: list[dict[str, Any]], *, new_ids: set[int] 
         return
     for chunk in _chunks([r["offer_id"] for r in rows if r["offer_id"] not in new_ids]):
         s.execute(delete(_SRC).where(_SRC.c.offer_id.in_(chunk)))
-    s.execute(insert(_SRC), rows)
+    repo.bulk_insert(s, _SRC, rows)
 
 
 def _chunks(seq: list, n: int = BATCH) -> Iterator[list]:

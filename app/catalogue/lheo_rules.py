@@ -133,7 +133,7 @@ _FLE_KEYWORDS: list[tuple[str, re.Pattern[str]]] = [
     ("atelier sociolinguistique", re.compile(r"\bateliers? socio-?linguistiques?\b")),
     ("contrat d'intégration républicaine", re.compile(r"\bcontrat d'integration republicaine\b")),
 ]
-_ASL_CAPS = re.compile(r"\bASL\b")
+_ASL_CAPS = Needs(re.compile(r"\bASL\b"), "ASL")
 
 
 def fle_evidence(formacodes: Sequence[str], title: str | None, objective: str | None,
@@ -156,11 +156,12 @@ def fle_evidence(formacodes: Sequence[str], title: str | None, objective: str | 
     return None
 
 
-_CIR_TEXT = re.compile(r"\bcontrat d'integration republicaine\b|\bofii\b")
-_CIR_CAPS = re.compile(r"\bCIR\b")
-_ALPHA_TEXT = re.compile(r"\b(?:post[- ]?|pre[- ]?)?alpha(?:betisation)?\b|\bnon[- ]lecteurs?\b|\banalphabetes?\b")
-_ASL_TEXT = re.compile(r"\bateliers? socio-?linguistiques?\b")
-_CERT_TEXT = re.compile(r"\b(?:delf|dalf|dilf|tcf|tef|dcl)\b")
+_CIR_TEXT = Needs(re.compile(r"\bcontrat d'integration republicaine\b|\bofii\b"), "contrat d'integration", "ofii")
+_CIR_CAPS = Needs(re.compile(r"\bCIR\b"), "CIR")
+_ALPHA_TEXT = Needs(re.compile(r"\b(?:post[- ]?|pre[- ]?)?alpha(?:betisation)?\b|\bnon[- ]lecteurs?\b|\banalphabetes?\b"),
+                    "alpha", "lecteur")
+_ASL_TEXT = Needs(re.compile(r"\bateliers? socio-?linguistiques?\b"), "socio")
+_CERT_TEXT = Needs(re.compile(r"\b(?:delf|dalf|dilf|tcf|tef|dcl)\b"), "delf", "dalf", "dilf", "tcf", "tef", "dcl")
 _FLE_PRO_TEXT = re.compile(
     r"\bvisees? (?:professionnelle|socio-?professionnelle|d'insertion)s?\b|\bfle[- ]pro\b|"
     r"\bfrancais (?:professionnel|langue professionnelle|du travail|pour l'emploi|metiers?)\b|"

@@ -7,10 +7,13 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from app.catalogue.locations import resolve_location
 from app.catalogue.quality import offer_quality
-from app.catalogue.schemas import Location, OfferIn, SessionIn
+from app.catalogue.schemas import Location, OfferIn, SessionIn, Slot
 
+_SLOTS = TypeAdapter(list[Slot])
 LOCATION_KEYS = ("address", "postcode", "insee", "city", "departement", "region", "lat", "lon")
 
 
@@ -95,7 +98,8 @@ def _session_values(s_in: SessionIn, loc: Location | None, places: dict[int, dic
     return {
         "start_date": s_in.start_date, "end_date": s_in.end_date, "start_precision": s_in.start_precision.value,
         "end_precision": s_in.end_precision.value, "rolling_entry": s_in.rolling_entry,
-        "schedule": [slot.model_dump(mode="json") for slot in s_in.schedule], **{k: loc_d[k] for k in LOCATION_KEYS},
+        "schedule": _SLOTS.dump_python(s_in.schedule, mode="json") if s_in.schedule else [],
+        **{k: loc_d[k] for k in LOCATION_KEYS},
         "capacity": s_in.capacity, "funded_places": s_in.funded_places, "status": s_in.status.value,
     }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 
 from app.catalogue import repository as repo
 from app.catalogue.models import Offer, Organisation, TrainingSession
@@ -51,7 +51,9 @@ def test_bulk_insert_stores_what_a_core_insert_stores(db):
         repo.bulk_insert(s, Offer.__table__, [offer])
         oid = repo.offer_ids(s, source, ["A1"])["A1"]
         variants = [{}, {"rolling_entry": False, "schedule": [], "end_date": date(2026, 12, 31), "lat": None},
-                    {"places_updated_at": None, "withdrawn_at": datetime(2026, 9, 2, tzinfo=UTC)}]
+                    {"places_updated_at": None, "withdrawn_at": datetime(2026, 9, 2, tzinfo=UTC)},
+                    # the same slot, keys in another order: memoised apart, since the JSON text differs
+                    {"schedule": [{"start": "09:00", "day": "mon", "end": "12:30"}]}, {}]
         s.execute(insert(_SESSION), [session_row(oid, f"core-{i}", **v) for i, v in enumerate(variants)])
         repo.bulk_insert(s, _SESSION, [session_row(oid, f"bulk-{i}", **v) for i, v in enumerate(variants)])
     cols = [c for c in _SESSION.c if c.name not in ("id", "external_id")]
@@ -62,6 +64,11 @@ def test_bulk_insert_stores_what_a_core_insert_stores(db):
                                   Offer.__table__.c.created_at).where(Offer.__table__.c.id == oid)).one()
     for i in range(len(variants)):
         assert rows[f"bulk-{i}"] == rows[f"core-{i}"]
+    with db.session() as s:
+        texts = dict(s.execute(text("SELECT external_id, CAST(schedule AS TEXT) FROM session WHERE offer_id = :o"),
+                               {"o": oid}).all())
+    assert all(texts[f"bulk-{i}"] == texts[f"core-{i}"] for i in range(len(variants)))
+    assert texts["bulk-0"] != texts["bulk-3"]
     assert rows["bulk-0"][cols.index(_SESSION.c.places_updated_at)] == datetime(2026, 9, 1, 8, 30, tzinfo=UTC)
     assert stored.literacy_accepted == ["none"] and stored.childcare is False
     assert abs(stored.created_at - now) < timedelta(seconds=1)

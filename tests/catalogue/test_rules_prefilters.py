@@ -23,6 +23,8 @@ EXTRA = [  # one phrase per alternative the corpus might not cover
     "ayant ete scolarises", "maitrisant l'ecrit dans sa langue", "pas de garde d'enfants", "halte-garderie",
     "creche", "mode de garde", "espace petite enfance", "reserve aux refugies", "uniquement pour les femmes",
     "exclusivement", "seulement", "strictement", "limitee aux", "ouvert uniquement", "de a1 a a2", "a1-a2",
+    "a1 vers b1", "contrat d'integration republicaine", "ofii", "Cours CIR", "pre-alpha", "atelier sociolinguistique",
+    "ASL du quartier", "delf a2", "tcf irn",
 ]
 
 
