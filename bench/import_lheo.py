@@ -6,8 +6,10 @@
 2. The floor: lxml `iterparse` of the file, one `formation` at a time, reading the text (and the
    attributes) of every element the importer reads, clearing as it goes — what any streaming LHÉO
    importer pays before doing anything.
-3. The first import (`app.catalogue.imports.run_import`, mode full) into a fresh SQLite database
-   (or `--database-url`), then a re-import of the unchanged file.
+3. The first import (`app.catalogue.imports.run_import`, mode full, default settings: the feed is
+   mapped by one worker process per CPU, at most 4) into a fresh SQLite database (or
+   `--database-url`), then a re-import of the unchanged file. CPU is printed for this process and
+   for its workers; peak RSS counts this process plus, per worker, the largest child process.
 4. Meanwhile a separate process plays a places update: it opens a write transaction every 20 ms
    (BEGIN IMMEDIATE on SQLite, the catalogue counter row lock on PostgreSQL) and records how long it
    waited; the longest wait is printed, with the import's own publish-transaction time.
@@ -88,7 +90,12 @@ def _probe(url: str, stop, out) -> None:
              "p99": waits[int(len(waits) * 0.99)] if waits else 0.0})
 
 
-def timed_import(db, path: Path, url: str, *, probe: bool) -> tuple[float, float, object, dict | None]:
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed_import(db, path: Path, url: str, *, probe: bool) -> tuple[float, float, object, dict | None, float, float]:
     from app.catalogue.imports import Actor, run_import
 
     stop = out = proc = None
@@ -98,16 +105,19 @@ def timed_import(db, path: Path, url: str, *, probe: bool) -> tuple[float, float
         proc = ctx.Process(target=_probe, args=(url, stop, out), daemon=True)
         proc.start()
         time.sleep(1.5)  # let it import and settle
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
     report = run_import(db, path, source="carif-bench", actor=Actor(name="bench", role="admin", channel="cli"),
                         mode="full", today=ANCHOR, max_bytes=64 * 1024**3)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    children = _children_cpu() - k0  # the mapping workers (waited for when the import ends)
+    # The largest child reaped so far: the workers of this import (the probe is reaped below).
+    children_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     waits = None
     if proc is not None:
         stop.set()
         waits = out.get(timeout=60)
         proc.join(timeout=10)
-    return wall, cpu, report, waits
+    return wall, cpu, report, waits, children, children_rss_mb
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,20 +155,30 @@ def main(argv: list[str] | None = None) -> int:
     print(f"feed: {feed} ({size_mb:.0f} MB, {formations} formations, {args.offers} actions)")
     print(f"parse floor: {parse_s:.2f} s wall, {parse_cpu:.2f} s cpu")
 
-    import_s, import_cpu, first, waits = timed_import(db, feed, url, probe=not args.no_probe)
+    import_s, import_cpu, first, waits, children_cpu, worker_mb = timed_import(db, feed, url, probe=not args.no_probe)
     print(f"first import: {import_s:.2f} s wall, {import_cpu:.2f} s cpu — created {first.created}, "
           f"skipped {first.skipped}, rejected {first.rejected_total}, warnings {first.warnings_total}")
     print(f"first import publish transaction: {first.publish_ms} ms")
     if waits:
         print(f"concurrent writer during the first import: {waits['n']} transactions, longest wait "
               f"{waits['max'] * 1000:.0f} ms, p99 {waits['p99'] * 1000:.0f} ms")
-    reimport_s, reimport_cpu, again, waits2 = timed_import(db, feed, url, probe=False)
+    reimport_s, reimport_cpu, again, _waits, _children, _rss = timed_import(db, feed, url, probe=False)
     print(f"re-import: {reimport_s:.2f} s wall, {reimport_cpu:.2f} s cpu — unchanged {again.unchanged}, "
           f"updated {again.updated}, created {again.created}; publish {again.publish_ms} ms")
     assert again.created == again.updated == again.withdrawn == 0, "a re-import of the same feed must be a no-op"
     db.dispose()
 
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from app.catalogue.imports import auto_workers
+
+    # Memory of the whole first import: this process plus its mapping workers, the largest worker
+    # counted once per worker (an upper bound: they peak at different moments).
+    workers = auto_workers(feed)
+    own_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = own_mb + workers * worker_mb
+    print(f"peak RSS: importer {own_mb:.0f} MB, largest mapping worker {worker_mb:.0f} MB, "
+          f"{workers} worker(s): at most {rss_mb:.0f} MB in all")
+    print(f"cpu (this process only; workers' CPU in 'children'): import {import_cpu:.2f} s, "
+          f"children {children_cpu:.2f} s, total/parse {(import_cpu + children_cpu) / parse_cpu:.2f}")
     print(f"cpu ratios: import {import_cpu / parse_cpu:.2f}, re-import {reimport_cpu / parse_cpu:.2f}")
     print(f"RESULT offers={args.offers} parse_s={parse_s:.2f} import_s={import_s:.2f} reimport_s={reimport_s:.2f} "
           f"import_vs_parse={import_s / parse_s:.2f} reimport_vs_parse={reimport_s / parse_s:.2f} "

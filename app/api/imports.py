@@ -5,6 +5,7 @@ sync, CPU-bound — runs in a worker thread so the event loop keeps serving."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -21,10 +22,12 @@ from app.api.deps import ADMINS, Access, ReadDB, SettingsDep
 from app.auth.keys import Principal, Role
 from app.catalogue.imports import Actor, ImportReport, run_import
 from app.catalogue.lheo import LheoDocumentError
+from app.catalogue.lheo_workers import MappingWorkerError
 from app.catalogue.models import ImportRun, Offer, OfferSource
 from app.pagination import decode_cursor, encode_cursor
-from app.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge
+from app.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
 
+log = logging.getLogger("parcours_fle.imports")
 router = APIRouter(prefix="/v1", tags=["imports"])
 
 IMPORTERS = Access(Role.SYNC, Role.ADMIN)
@@ -127,14 +130,18 @@ def _document_problem(exc: LheoDocumentError, max_bytes: int) -> BadRequest | Pa
         "`MAX_IMPORT_BYTES` (200 Mo par défaut). Les actions FLE sont créées ou mises à jour sur (source, numéro "
         "d'action) ; un contenu inchangé n'écrit rien. `mode=full` retire les offres de la source absentes du "
         "flux ; `dry_run=true` rend le même rapport sans rien écrire. Un document mal formé, tronqué, hostile ou "
-        "qui n'est pas du LHÉO → 400, catalogue inchangé. Voir docs/imports.md."),
+        "qui n'est pas du LHÉO → 400, catalogue inchangé. Un flux de 8 Mo ou plus est analysé par des processus "
+        "de travail (`IMPORT_WORKERS`), avec le même résultat ; si l'un d'eux est interrompu → 503, catalogue "
+        "inchangé. Voir docs/imports.md."),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/xml": {"schema": {"type": "string", "format": "binary"}},
         "application/gzip": {"schema": {"type": "string", "format": "binary"}}}}},
     responses={400: {"description": "Document not importable (nothing changed)", **_PROBLEM},
                403: {"description": "Key not allowed to write this source", **_PROBLEM},
                409: {"description": "Another import of this source is running", **_PROBLEM},
-               413: {"description": "Document too large", **_PROBLEM}},
+               413: {"description": "Document too large", **_PROBLEM},
+               503: {"description": "A mapping worker process was interrupted (nothing changed): send again",
+                     **_PROBLEM}},
 )
 async def import_lheo(
     request: Request,
@@ -159,6 +166,11 @@ async def import_lheo(
                 dry_run=dry_run, max_bytes=max_bytes, recheck=recheck, workers=settings.import_workers)
         except LheoDocumentError as exc:
             raise _document_problem(exc, max_bytes) from None
+        except MappingWorkerError:
+            log.exception("LHÉO import: a mapping worker failed")
+            raise ServiceUnavailable(
+                "L'analyse du flux a été interrompue (processus de travail arrêté) : le catalogue n'a pas été "
+                "modifié, renvoyez le flux.", slug="import-interrupted") from None
     return JSONResponse(report.as_dict())
 
 

@@ -4,8 +4,9 @@
 
 All or nothing, and other writers (prescriptions, places) are never held up for long:
 
-1. **Stage** (no catalogue change visible). `parse_lheo` streams the feed; every action is compared
-   with what the source already holds (its offers' heads and `offer_source` rows, loaded once):
+1. **Stage** (no catalogue change visible). The feed is streamed and mapped (by worker processes
+   for a big one: `lheo_workers`); every action is compared with what the source already holds
+   (its offers' heads and `offer_source` rows, loaded once):
    - an action whose `formation` fragment is byte-identical to the one it was last mapped from (same
      mapper, no session ended since, content not changed by a PUT since) is `unchanged` without being
      mapped at all;
@@ -19,7 +20,7 @@ All or nothing, and other writers (prescriptions, places) are never held up for 
    Places are resolved here: an unknown INSEE code or postcode rejects that action only.
 2. Only when the parser reached the end of the document without `LheoDocumentError` (a truncated
    file is only noticed at its end) does the import go on; otherwise the hidden rows are deleted.
-3. **Publish**: one write transaction applies the spilled updates through `upsert_offers` (the
+3. **Publish**: one write transaction applies the spilled updates through `write_offers` (the
    batched path the PUT endpoint uses), reveals the hidden rows with one indexed UPDATE
    (`change_seq = -run_id` → a new stamp, `withdrawn_at` → NULL, `updated_at` → now), withdraws what
    a full feed no longer has, and marks the run succeeded. A nightly re-import's diff is small; a
@@ -66,7 +67,7 @@ from app.problems import Conflict
 log = logging.getLogger("parcours_fle.imports")
 
 MODES = ("delta", "full")
-BATCH = 500  # offers per upsert_offers call
+BATCH = 500  # offers per write_offers call
 HIDDEN_AT = datetime(1970, 1, 1, tzinfo=UTC)
 STALE_AFTER = timedelta(minutes=10)  # a running import without heartbeat for this long is dead
 HEARTBEAT_EVERY = 30.0  # seconds
@@ -556,10 +557,9 @@ class _Import:
                     writes.append(w)
                     srcs.append(src)
             if writes:
-                self._remember_names(s, writes)
                 # seq=0: hidden rows carry no stamp (offers get -run_id from `extra`), so search and
                 # matching ignore them, and the catalogue counter is not locked (PostgreSQL).
-                results = write_offers(s, self.source, writes, seq=0, existing=known_heads)
+                results = write_offers(s, self.source, writes, seq=0, existing=known_heads, renamed=self.renamed)
                 for w, r in zip(writes, results, strict=True):
                     self.hidden[w.external_id] = r.offer_id
                 _write_sources(s, [src.row(r.offer_id, w.digest) for w, src, r in zip(writes, srcs, results,
@@ -575,13 +575,6 @@ class _Import:
         if self.held >= HOLD_BEFORE_PAUSE:
             time.sleep(self.pause)
             self.held = 0.0
-
-    def _remember_names(self, s: Session, writes: list[PreparedOffer]) -> None:
-        """Names of known organisations this batch may refresh (restored if the import fails)."""
-        sirets = sorted({w.organisation[1] for w in writes if w.organisation[1]})
-        for chunk in _chunks(sirets):
-            for oid, name in s.execute(select(_ORG.c.id, _ORG.c.name).where(_ORG.c.siret.in_(chunk))):
-                self.renamed.setdefault(oid, name)
 
     # --- publish ---------------------------------------------------------------------------
 

@@ -651,7 +651,12 @@ def _parse_lheo_date(s: str, end: bool) -> ParsedDate:
 def parse_timestamp(raw: str | None) -> datetime | None:
     """2.3 `horodatage-*` (xs:dateTime, local Paris time when no offset) or 2.2 `datemaj`
     (AAAAMMJJ, midnight Paris) → aware UTC datetime; anything else → None."""
-    s = (raw or "").strip()
+    return _parse_timestamp(raw or "")
+
+
+@lru_cache(maxsize=1024)  # a formation, its actions and sessions usually carry the same stamp
+def _parse_timestamp(raw: str) -> datetime | None:
+    s = raw.strip()
     if not s:
         return None
     try:

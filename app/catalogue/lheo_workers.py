@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import pickle
 import queue
@@ -57,7 +58,7 @@ from app.problems import Unprocessable
 BATCH_FORMATIONS = 32  # formations per message from a worker
 QUEUE_DEPTH = 32  # messages a worker may have waiting: bounds memory when the writer is slower
 POLL_S = 0.5  # how often a blocked reader thread checks whether the import was stopped
-PLACES_CACHED = 50_000
+PLACES_CACHED = 4096  # distinct places kept resolved; a feed's actions mostly reuse their centre's address
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,8 +133,10 @@ class _Stager:
             found = self._places.get(key)
             if found is None:
                 found = resolve_location(loc, ["body", "sessions", i, "location"])
-                if len(self._places) < PLACES_CACHED:
-                    self._places[key] = found
+                if len(self._places) >= PLACES_CACHED:  # memory stays flat: the oldest quarter goes
+                    for old in list(itertools.islice(self._places, PLACES_CACHED // 4)):
+                        del self._places[old]
+                self._places[key] = found
             out.append(found)
         return out
 

@@ -96,9 +96,11 @@ def source_offer_heads(session: Session, source: str) -> dict[str, OfferHead]:
     return {ext: OfferHead(oid, digest, withdrawn) for ext, oid, digest, withdrawn in session.execute(stmt)}
 
 
-def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]]) -> dict[tuple[str, str | None], int]:
+def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]], *,
+                      renamed: dict[int, str] | None = None) -> dict[tuple[str, str | None], int]:
     """Organisation ids for (name, siret) pairs, creating the missing ones (one INSERT for all); a
-    SIRET's name is refreshed (the last name given for it wins)."""
+    SIRET's name is refreshed (the last name given for it wins). `renamed` receives the previous name
+    of each organisation renamed (the first one recorded is kept: an import restores it if it fails)."""
     wanted = list(dict.fromkeys(pairs))
     last_name = {siret: name for name, siret in wanted if siret}
     by_siret: dict[str, tuple[int, str]] = {}
@@ -121,8 +123,10 @@ def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]])
                 by_siret[siret] = (oid, name)
             else:
                 by_name[name] = oid
-    for oid, name in sorted((by_siret[siret][0], name) for siret, name in last_name.items()
-                            if by_siret[siret][1] != name):  # in id order: two writers never deadlock
+    for oid, name, before in sorted((by_siret[siret][0], name, by_siret[siret][1]) for siret, name in last_name.items()
+                                    if by_siret[siret][1] != name):  # in id order: two writers never deadlock
+        if renamed is not None:
+            renamed.setdefault(oid, before)
         session.execute(update(_ORG).where(_ORG.c.id == oid).values(name=name))
     return {(name, siret): by_siret[siret][0] if siret else by_name[name] for name, siret in wanted}
 

@@ -55,7 +55,8 @@ def upsert_offers(session: Session, source: str, writes: list[OfferWrite], *, no
 
 
 def write_offers(session: Session, source: str, offers: list[PreparedOffer], *, now: datetime | None = None,
-                 seq: int | None = None, existing: dict[str, repo.OfferHead] | None = None) -> list[UpsertResult]:
+                 seq: int | None = None, existing: dict[str, repo.OfferHead] | None = None,
+                 renamed: dict[int, str] | None = None) -> list[UpsertResult]:
     """Create or update offers of one source with their sessions, in a few statements per batch.
 
     Unchanged content (same hash, not withdrawn) writes nothing. Sessions absent from an offer's
@@ -75,7 +76,7 @@ def write_offers(session: Session, source: str, offers: list[PreparedOffer], *, 
             todo.append(p)
     if todo:
         seq = repo.next_change_seq(session) if seq is None else seq
-        orgs = repo.organisations_for(session, [p.organisation for p in todo])
+        orgs = repo.organisations_for(session, [p.organisation for p in todo], renamed=renamed)
         stamps = {"updated_at": now, "withdrawn_at": None, "change_seq": seq}
         inserts, updates = [], []
         for p in todo:

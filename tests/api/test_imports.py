@@ -190,3 +190,37 @@ def test_one_import_per_source_at_a_time(api):
     finally:
         other.release()
     assert post(api, source).status_code == 200  # its process gone, its run is stale at once
+
+
+def test_workers_over_http_and_an_interrupted_worker_is_503(database_url, monkeypatch):
+    """IMPORT_WORKERS=2: the body goes to worker processes (same report as without); a worker killed
+    at start → 503 problem, catalogue unchanged, the run recorded as failed."""
+    from app.auth.keys import Role, create_key
+    from app.catalogue.lheo_workers import ParallelMapper
+
+    app = create_app(make_settings(database_url, import_workers=2))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        with app.state.db.session(write=True) as s:
+            key = create_key(s, role=Role.ADMIN, name="workers")[1]
+        auth = {"Authorization": f"Bearer {key}", **XML}
+        source = unique("carif-api-workers")
+        r = client.post("/v1/imports/lheo", params={"source": source, "mode": "full"}, content=FEED, headers=auth)
+        assert r.status_code == 200, r.text
+        assert (r.json()["created"], r.json()["skipped"], len(r.json()["rejected"])) == (8, 1, 1)
+
+        real_start = ParallelMapper._start
+
+        def start_then_kill(self):
+            real_start(self)
+            self._procs[0].kill()
+
+        monkeypatch.setattr(ParallelMapper, "_start", start_then_kill)
+        other = unique("carif-api-killed")
+        r = client.post("/v1/imports/lheo", params={"source": other}, content=FEED, headers=auth)
+        assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+        assert "n'a pas été modifié" in r.json()["detail"]
+        runs = client.get("/v1/imports", params={"source": other}, headers=auth).json()["items"]
+        assert runs[0]["status"] == "failed" and "MappingWorkerError" in runs[0]["error"]
+        page = client.get("/v1/offers", params={"limit": 200}).json()
+        assert not [o for o in page["items"] if o["source"] == other]
+    app.state.db.dispose()
