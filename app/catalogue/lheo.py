@@ -667,6 +667,7 @@ def _map_action(action: Any, ref: str, f: _FormationCtx, x: _X, today: date,
 
     sessions: list[dict[str, object]] = []
     seen: set[str] = set()
+    t_debut, t_fin, t_nb_places = x.tags["debut"], x.tags["fin"], x.tags["nb-places"]
     for j, sess in enumerate(ai.all("session")):
         si = _Idx(x, sess)
         sid = (sess.get("numero") or "").strip()
@@ -677,15 +678,16 @@ def _map_action(action: Any, ref: str, f: _FormationCtx, x: _X, today: date,
             warnings.append(f"session {sid} en double : seule la première est gardée")
             continue
         seen.add(sid)
-        pi = _Idx(x, si.first("periode"))
-        start = rules.parse_lheo_date(pi.text("debut"))
-        end = rules.parse_lheo_date(pi.text("fin"), end=True)
+        periode = si.first("periode")
+        start = rules.parse_lheo_date(periode.findtext(t_debut) if periode is not None else None)
+        end = rules.parse_lheo_date(periode.findtext(t_fin) if periode is not None else None, end=True)
         perimee = action_perimee or any(v == "1" for v in si.extra("session-perimee"))
         status, sw = rules.session_status(etat_recrutement=si.text("etat-recrutement"), perimee=perimee,
                                           end=end.value, today=today)
         sw += [d.warning for d in (start, end) if d.warning]
         recrutement = si.first("recrutement")
-        places = rules.first_places(*(_Idx(x, recrutement).texts("nb-places") if recrutement is not None else ()),
+        places = rules.first_places(*([(e.text or "").strip() for e in recrutement.iterchildren(t_nb_places)]
+                                      if recrutement is not None else ()),
                                     *si.extra("nb-places"), *si.extra("nb-places-disponibles"),
                                     *si.extra("places-disponibles"))
         capacity = rules.first_places(*x.texts(sess, "cycle/capacite-simultanee")) if si.all("cycle") else None

@@ -313,7 +313,9 @@ def entry_level_from_text(text: str | None) -> LevelBounds | None:
         return None
     lo: Level | None = None
     hi: Level | None = None
-    m = _FROM_TO.search(t) or _RANGE.search(t)
+    # Six patterns need a level token: look for one once rather than in each Needs prefilter.
+    leveled = any(tok in t for tok in _LEVEL_TOKENS)
+    m = (_FROM_TO.rx.search(t) or _RANGE.rx.search(t)) if leveled else None
     if m:
         a, b = level_code(m.group(1)), level_code(m.group(2))
         if a.rank <= b.rank:
@@ -323,14 +325,14 @@ def entry_level_from_text(text: str | None) -> LevelBounds | None:
             lo, hi = Level.A1_1, Level.A1
         elif _INFRA.search(t):
             lo, hi = Level.A0, Level.A1_1
-    if lo is None and (m := _MIN.search(t)):
+    if lo is None and leveled and (m := _MIN.rx.search(t)):
         lo = level_code(next(g for g in m.groups() if g))
-    if hi is None:
-        if m := _MAX.search(t):
+    if hi is None and leveled:
+        if m := _MAX.rx.search(t):
             hi = level_code(next(g for g in m.groups() if g))
-        elif m := _BELOW.search(t):
+        elif m := _BELOW.rx.search(t):
             hi = _below(level_code(m.group(1)))
-    if lo is None and hi is None and (m := _BARE.search(t)):
+    if lo is None and hi is None and leveled and (m := _BARE.rx.search(t)):
         lo = level_code(m.group(1))
     if lo is None and hi is None and _NON_LECTEUR.search(t):
         lo = Level.A0

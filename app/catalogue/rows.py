@@ -99,7 +99,7 @@ def _session_values(s_in: SessionIn, loc: Location | None, places: dict[int, dic
         "start_date": s_in.start_date, "end_date": s_in.end_date, "start_precision": s_in.start_precision.value,
         "end_precision": s_in.end_precision.value, "rolling_entry": s_in.rolling_entry,
         "schedule": _SLOTS.dump_python(s_in.schedule, mode="json") if s_in.schedule else [],
-        **{k: loc_d[k] for k in LOCATION_KEYS},
+        **loc_d,  # exactly LOCATION_KEYS: Location's fields
         "capacity": s_in.capacity, "funded_places": s_in.funded_places, "status": s_in.status.value,
     }
 

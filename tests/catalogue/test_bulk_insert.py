@@ -75,3 +75,12 @@ def test_bulk_insert_stores_what_a_core_insert_stores(db):
     with db.session(write=True) as s:
         s.execute(delete(_SESSION).where(_SESSION.c.offer_id == oid))
         s.execute(delete(Offer.__table__).where(Offer.__table__.c.id == oid))
+
+
+def test_location_columns_are_the_location_fields():
+    """rows._session_values spreads a Location's dump into the session columns."""
+    from app.catalogue.rows import LOCATION_KEYS
+    from app.catalogue.schemas import Location
+
+    assert tuple(Location.model_fields) == LOCATION_KEYS
+    assert set(LOCATION_KEYS) <= set(TrainingSession.__table__.c.keys())
