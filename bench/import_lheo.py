@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         url = f"sqlite:///{db_path}"
     upgrade_to_head(url)
     db = Database(url)
+    with db.session(write=True) as s:  # a --database-url may hold a previous run: start from no offer
+        from sqlalchemy import text
+
+        s.execute(text("DELETE FROM offer WHERE source = 'carif-bench'"))  # sessions, links, sources cascade
 
     parse_s, parse_cpu, formations = parse_floor(feed)
     print(f"feed: {feed} ({size_mb:.0f} MB, {formations} formations, {args.offers} actions)")
