@@ -140,7 +140,8 @@ def _document_problem(exc: LheoDocumentError, max_bytes: int) -> BadRequest | Pa
                403: {"description": "Key not allowed to write this source", **_PROBLEM},
                409: {"description": "Another import of this source is running", **_PROBLEM},
                413: {"description": "Document too large", **_PROBLEM},
-               503: {"description": "A mapping worker process was interrupted (nothing changed): send again",
+               503: {"description": "Database unreachable, or a mapping worker process was interrupted: "
+                                    "nothing changed, send again (Retry-After when the database is down)",
                      **_PROBLEM}},
 )
 async def import_lheo(
