@@ -249,6 +249,7 @@ class ParallelMapper:
             t = threading.Thread(target=self._pump, args=(proc.stdout, q), name=f"lheo-map-reader-{k}", daemon=True)
             t.start()
             self._threads.append(t)
+        for k, proc in enumerate(self._procs):  # all started first: they import while this one writes
             assert proc.stdin is not None
             try:
                 proc.stdin.write(pickle.dumps((self._path, (k, n), *self._args), protocol=pickle.HIGHEST_PROTOCOL))
