@@ -65,7 +65,7 @@ PLACES_CACHED = 4096  # distinct places kept resolved; a feed's actions mostly r
 # What comes out
 # ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: unpickled by C code, not by a generated __setstate__
 class SourceRow:
     """What goes to `offer_source` for one offer."""
 

@@ -103,26 +103,27 @@ def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]],
     of each organisation renamed (the first one recorded is kept: an import restores it if it fails)."""
     wanted = list(dict.fromkeys(pairs))
     last_name = {siret: name for name, siret in wanted if siret}
-    by_siret: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(sorted(last_name)):
-        for oid, name, siret in session.execute(
-                select(_ORG.c.id, _ORG.c.name, _ORG.c.siret).where(_ORG.c.siret.in_(chunk))):
-            by_siret[siret] = (oid, name)
     names = sorted({name for name, siret in wanted if not siret})
+    by_siret: dict[str, tuple[int, str]] = {}
     by_name: dict[str, int] = {}
-    for chunk in _chunks(names):
-        for oid, name in session.execute(
-                select(_ORG.c.id, _ORG.c.name).where(_ORG.c.siret.is_(None), _ORG.c.name.in_(chunk)).order_by(_ORG.c.id)):
-            by_name[name] = oid
+
+    def read(sirets: Sequence[str], without_siret: Sequence[str]) -> None:
+        conn = session.connection()
+        for chunk in _chunks(sorted(sirets)):
+            for oid, name, siret in conn.execute(
+                    select(_ORG.c.id, _ORG.c.name, _ORG.c.siret).where(_ORG.c.siret.in_(chunk))):
+                by_siret[siret] = (oid, name)
+        for chunk in _chunks(without_siret):
+            for oid, name in conn.execute(select(_ORG.c.id, _ORG.c.name).where(
+                    _ORG.c.siret.is_(None), _ORG.c.name.in_(chunk)).order_by(_ORG.c.id)):
+                by_name[name] = oid  # two organisations of that name and no SIRET: the newest
+
+    read(list(last_name), names)
     create = [{"name": name, "siret": siret} for siret, name in last_name.items() if siret not in by_siret]
     create += [{"name": name, "siret": None} for name in names if name not in by_name]
-    if create:
-        stmt = insert(_ORG).returning(_ORG.c.id, _ORG.c.name, _ORG.c.siret, sort_by_parameter_order=True)
-        for oid, name, siret in session.execute(stmt, create):
-            if siret:
-                by_siret[siret] = (oid, name)
-            else:
-                by_name[name] = oid
+    if create:  # one executemany, ids read back by key (RETURNING would take Core's per-row path)
+        bulk_insert(session, _ORG, create)
+        read([c["siret"] for c in create if c["siret"]], [c["name"] for c in create if not c["siret"]])
     for oid, name, before in sorted((by_siret[siret][0], name, by_siret[siret][1]) for siret, name in last_name.items()
                                     if by_siret[siret][1] != name):  # in id order: two writers never deadlock
         if renamed is not None:
