@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import glob
 import itertools
 import os
 import pickle
@@ -222,7 +223,8 @@ class ParallelMapper:
         if isinstance(data, (str, os.PathLike)):
             self._path = os.path.abspath(os.fspath(data))
         else:
-            fd, self._copy = tempfile.mkstemp(prefix="parcours-import-", suffix=".lheo")
+            remove_orphan_copies()
+            fd, self._copy = tempfile.mkstemp(prefix=f"{COPY_PREFIX}{os.getpid()}-", suffix=".lheo")
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(data, out, 1024 * 1024)
             self._path = self._copy
@@ -347,6 +349,34 @@ class ParallelMapper:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._copy)
             self._copy = None
+
+
+COPY_PREFIX = "parcours-import-"
+
+
+def remove_orphan_copies(directory: str | None = None) -> int:
+    """Delete the body copies left by importing processes that died (a `kill -9` mid-import):
+    `parcours-import-<pid>-….lheo` whose process is gone. Returns how many were removed."""
+    removed = 0
+    folder = directory or tempfile.gettempdir()
+    for path in glob.glob(os.path.join(glob.escape(folder), f"{COPY_PREFIX}*-*.lheo")):
+        pid = os.path.basename(path)[len(COPY_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def feed_mapper(data: str | os.PathLike[str] | IO[bytes], *, workers: int, today: date,

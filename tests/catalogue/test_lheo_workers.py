@@ -213,3 +213,27 @@ def test_an_import_runs_beside_other_threads(db, feed):
     for t in threads:
         t.join(timeout=300)
     assert len(results) == 2 and all(getattr(r, "created", 0) > 300 for r in results.values()), results
+
+
+def test_copies_left_by_dead_importers_are_removed(tmp_path, monkeypatch, db, feed):
+    """A server killed mid-import leaves its body copy; the next copying import removes the copies of
+    processes that are gone, never those of a live one."""
+    import subprocess
+    import sys
+
+    from app.catalogue.lheo_workers import remove_orphan_copies
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    dead = tmp_path / f"parcours-import-{dead_pid}-abc123.lheo"
+    live = tmp_path / f"parcours-import-{os.getpid()}-def456.lheo"
+    other = tmp_path / "parcours-import-notes.lheo"  # not a copy's name: left alone
+    for p in (dead, live, other):
+        p.write_bytes(b"<lheo/>")
+    assert remove_orphan_copies(str(tmp_path)) == 1
+    assert not dead.exists() and live.exists() and other.exists()
+
+    dead.write_bytes(b"<lheo/>")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    run(db, io.BytesIO(feed.read_bytes()), unique("carif-orphans"), workers=2)  # copies the body: cleans first
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name])
