@@ -541,7 +541,6 @@ class _Import:
         with self.db.session(write=True) as s:
             # A row that appeared meanwhile (a PUT on that key) is an update, published with the rest.
             exists_now = repo.offer_heads(s, self.source, [w.external_id for w, _ in batch])
-            known_heads = dict(exists_now)
             ours = {ext for ext, h in exists_now.items() if h.id == self.hidden.get(ext)}
             writes: list[PreparedOffer] = []
             srcs: list[SourceRow] = []
@@ -559,7 +558,7 @@ class _Import:
             if writes:
                 # seq=0: hidden rows carry no stamp (offers get -run_id from `extra`), so search and
                 # matching ignore them, and the catalogue counter is not locked (PostgreSQL).
-                results = write_offers(s, self.source, writes, seq=0, existing=known_heads, renamed=self.renamed)
+                results = write_offers(s, self.source, writes, seq=0, existing=exists_now, renamed=self.renamed)
                 for w, r in zip(writes, results, strict=True):
                     self.hidden[w.external_id] = r.offer_id
                 _write_sources(s, [src.row(r.offer_id, w.digest) for w, src, r in zip(writes, srcs, results,

@@ -392,18 +392,6 @@ class _X:
     def findall(self, el: Any, path: str) -> list[Any]:
         return el.findall(self.tag(path)) if el is not None else []
 
-    def extra(self, el: Any, info: str) -> list[str]:
-        """Values of `extras/…/extra[@info=info]` directly under `el`."""
-        out: list[str] = []
-        if el is None:
-            return out
-        extra_tag = self.tag("extra")
-        for extras in el.iterfind(self.tag("extras")):
-            for x in extras.iter(extra_tag):
-                if x.get("info") == info:
-                    out.append((x.text or "").strip())
-        return out
-
 
 class _Idx:
     """Children of one element by tag, built once (faster than repeated find/findtext)."""

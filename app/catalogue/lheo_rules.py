@@ -76,10 +76,10 @@ class Needs:
     pattern at every position. Each word must occur in every possible match
     (tests/catalogue/test_rules_prefilters.py checks it on a corpus)."""
 
-    __slots__ = ("rx", "words", "pattern")
+    __slots__ = ("rx", "words")
 
     def __init__(self, rx: re.Pattern[str], *words: str) -> None:
-        self.rx, self.words, self.pattern = rx, words, rx.pattern
+        self.rx, self.words = rx, words
 
     def search(self, text: str) -> re.Match[str] | None:
         for w in self.words:

@@ -171,8 +171,8 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 def _process_column(values: list[list[Any]], i: int, proc: Any, *, memo: bool) -> None:
     """Column `i` of every row through its bind processor, each distinct value once. Scalars: None
     stays None (what every processor but JSON's returns for it), keyed by type too so 1 and True, or
-    equal instants in two time zones, stay apart. JSON (`memo` False): lists of codes or of flat
-    code dicts (schedules) keyed by their content; anything else processed as is."""
+    equal instants in two time zones, stay apart. JSON (`memo` False): lists of codes keyed by their
+    content; anything else (schedules) processed as is."""
     cache: dict[Any, Any] = {}
     key_of = _scalar_key if memo else _json_key
     for v in values:
@@ -194,15 +194,9 @@ def _scalar_key(x: Any) -> Any:
 
 
 def _json_key(x: Any) -> Any:
-    """A hashable key equal for values that serialise alike, or None (not memoised)."""
-    if x.__class__ is not list:
-        return None
-    if all(e.__class__ is str for e in x):
+    """A list of plain strings (codes) as a hashable key, or None (not memoised)."""
+    if x.__class__ is list and all(e.__class__ is str for e in x):
         return tuple(x)
-    if all(e.__class__ is dict for e in x):
-        items = tuple(tuple(e.items()) for e in x)  # key order kept: it decides the JSON text
-        if all(k.__class__ is str and val.__class__ is str for it in items for k, val in it):
-            return ("dicts", items)
     return None
 
 

@@ -45,13 +45,18 @@ def upsert_offers(session: Session, source: str, writes: list[OfferWrite], *, no
     changed: list[PreparedOffer] = []
     for w in writes:
         head = existing.get(w.external_id)
-        if head is not None and head.content_hash == w.digest and head.withdrawn_at is None:
+        if _unchanged(head, w.digest):
             results[w.external_id] = UpsertResult(head.id, w.external_id, created=False, changed=False)
         else:
             changed.append(prepare_offer(w, body_path))
     for r in write_offers(session, source, changed, now=now, seq=seq, existing=existing):
         results[r.external_id] = r
     return [results[w.external_id] for w in writes]
+
+
+def _unchanged(head: repo.OfferHead | None, digest: str) -> bool:
+    """Stored, live and with the same content: a write changes nothing."""
+    return head is not None and head.content_hash == digest and head.withdrawn_at is None
 
 
 def write_offers(session: Session, source: str, offers: list[PreparedOffer], *, now: datetime | None = None,
@@ -70,7 +75,7 @@ def write_offers(session: Session, source: str, offers: list[PreparedOffer], *, 
     todo: list[PreparedOffer] = []
     for p in offers:
         head = existing.get(p.external_id)
-        if head is not None and head.content_hash == p.digest and head.withdrawn_at is None:
+        if _unchanged(head, p.digest):
             results[p.external_id] = UpsertResult(head.id, p.external_id, created=False, changed=False)
         else:
             todo.append(p)

@@ -52,7 +52,7 @@ def test_bulk_insert_stores_what_a_core_insert_stores(db):
         oid = repo.offer_ids(s, source, ["A1"])["A1"]
         variants = [{}, {"rolling_entry": False, "schedule": [], "end_date": date(2026, 12, 31), "lat": None},
                     {"places_updated_at": None, "withdrawn_at": datetime(2026, 9, 2, tzinfo=UTC)},
-                    # the same slot, keys in another order: memoised apart, since the JSON text differs
+                    # the same slot, keys in another order: stored as its own JSON text
                     {"schedule": [{"start": "09:00", "day": "mon", "end": "12:30"}]}, {}]
         s.execute(insert(_SESSION), [session_row(oid, f"core-{i}", **v) for i, v in enumerate(variants)])
         repo.bulk_insert(s, _SESSION, [session_row(oid, f"bulk-{i}", **v) for i, v in enumerate(variants)])
