@@ -34,7 +34,7 @@ def test_keys_create_list_revoke(db):
     key = out.stdout.strip().splitlines()[-1]
     assert key.startswith("pfle_") and len(key) > 40
     listed = run(["keys", "list"], db).stdout
-    assert "Awa Diallo" in listed and key not in listed and key.split("_")[2][:8] not in listed
+    assert "Awa Diallo" in listed and key not in listed and key.split("_", 2)[2][:8] not in listed
     prefix = key.split("_")[1]
     run(["keys", "revoke", prefix], db)
     assert run(["keys", "revoke", "nope"], db, check=False).returncode == 1
