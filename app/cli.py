@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.settings import Settings
+from app.core.settings import Settings
 
 cli = typer.Typer(help="Parcours FLE — catalogue, matching et prescription des formations de français.",
                   no_args_is_help=True, add_completion=False)
@@ -19,7 +19,7 @@ err = Console(stderr=True)
 
 
 def _db():
-    from app.db import Database
+    from app.core.db import Database
 
     return Database(Settings().database_url)
 
@@ -124,7 +124,7 @@ def import_lheo(
                             "sinon un par CPU, 4 au plus, pour un flux de 8 Mo ou plus)")] = None,
 ) -> None:
     """Importe un flux LHÉO (tout ou rien) ; affiche le rapport JSON de l'API HTTP sur la sortie standard."""
-    from app.catalogue.import_cli import run_import_cli
+    from app.imports.cli import run_import_cli
 
     raise typer.Exit(run_import_cli(file, source=source, full=full, dry_run=dry_run, recheck=recheck, console=err,
                                     workers=workers))

@@ -10,23 +10,22 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app import ratelimit
-from app.api import catalogue, match, ops, reference, search
+from app.api import catalogue, match, ops, ratelimit, reference, search
 from app.api import imports as imports_api
 from app.api import indicators as indicators_api
 from app.api import prescriptions as prescriptions_api
 from app.api.db_errors import install_database_errors
 from app.api.errors import install_error_handlers
+from app.api.inputguard import InputGuardMiddleware
+from app.api.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.api.openapi_doc import install_openapi
-from app.catalogue.snapshots import SnapshotStore
-from app.db import Database
-from app.heap import HeapSettler
-from app.inputguard import InputGuardMiddleware
-from app.observability import Metrics, RequestContextMiddleware, configure_logging
+from app.core.db import Database
+from app.core.heap import HeapSettler
+from app.core.settings import Settings
+from app.matching.store import SnapshotStore
 from app.prescriptions.expiry import expiry_loop
 from app.reference.tension import load_tension
 from app.search.service import SearchService
-from app.settings import Settings
 from app.web import page
 
 API_DESCRIPTION = """Catalogue, matching et prescription directe des formations de français
@@ -49,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.search.start()
         threading.Thread(target=app.state.snapshots.warm, args=(db,), name="snapshot-warm", daemon=True).start()
-        settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/heap.py)
+        settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
         settler.start()
         expiry = (asyncio.create_task(expiry_loop(db, settings.expire_interval_seconds))
                   if settings.expire_interval_seconds > 0 else None)

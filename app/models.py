@@ -2,7 +2,7 @@
 
 from app.auth import models as auth_models  # noqa: F401
 from app.catalogue import models as catalogue_models  # noqa: F401
-from app.db import metadata
+from app.core.db import metadata
 from app.prescriptions import models as prescription_models  # noqa: F401
 from app.search import models as search_models  # noqa: F401
 

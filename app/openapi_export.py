@@ -6,8 +6,8 @@ import sys
 
 import yaml
 
+from app.core.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 
 
 def openapi_yaml() -> str:

@@ -6,7 +6,7 @@
 2. The floor: lxml `iterparse` of the file, one `formation` at a time, reading the text (and the
    attributes) of every element the importer reads, clearing as it goes — what any streaming LHÉO
    importer pays before doing anything.
-3. The first import (`app.catalogue.imports.run_import`, mode full, default settings: the feed is
+3. The first import (`app.imports.service.run_import`, mode full, default settings: the feed is
    mapped by one worker process per CPU, at most 4) into a fresh SQLite database (or
    `--database-url`), then a re-import of the unchanged file. CPU is printed for this process and
    for its workers; peak RSS counts this process plus, per worker, the largest child process.
@@ -37,7 +37,7 @@ from lxml import etree  # noqa: E402
 NS = "http://lheo.gouv.fr/2.3"
 ANCHOR = date(2026, 9, 1)
 
-# Every element whose text the importer reads (app.catalogue.lheo), and the attributes it reads.
+# Every element whose text the importer reads (app.imports.lheo.document), and the attributes it reads.
 READ_TAGS = frozenset(f"{{{NS}}}{t}" for t in """
 intitule-formation objectif-formation contenu-formation code-FORMACODE code-ROME raison-sociale nom-organisme
 SIRET code-financeur extra nb-places-financees code-public-vise info-public-vise conditions-specifiques
@@ -71,7 +71,7 @@ def _probe(url: str, stop, out) -> None:
     """A places-update stand-in: a tiny write transaction every 20 ms; reports the longest wait."""
     from sqlalchemy import text
 
-    from app.db import Database
+    from app.core.db import Database
 
     db = Database(url)
     waits: list[float] = []
@@ -96,7 +96,7 @@ def _children_cpu() -> float:
 
 
 def timed_import(db, path: Path, url: str, *, probe: bool) -> tuple[float, float, object, dict | None, float, float]:
-    from app.catalogue.imports import Actor, run_import
+    from app.imports.service import Actor, run_import
 
     stop = out = proc = None
     if probe:
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp.rename(feed)
     size_mb = feed.stat().st_size / 1e6
 
-    from app.db import Database
+    from app.core.db import Database
     from app.migrate import upgrade_to_head
 
     url = args.database_url
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     assert again.created == again.updated == again.withdrawn == 0, "a re-import of the same feed must be a no-op"
     db.dispose()
 
-    from app.catalogue.imports import auto_workers
+    from app.imports.service import auto_workers
 
     # Memory of the whole first import: this process plus its mapping workers, the largest worker
     # counted once per worker (an upper bound: they peak at different moments).

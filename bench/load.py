@@ -49,7 +49,7 @@ from sqlalchemy import func, select  # noqa: E402
 from app.auth.keys import Role, create_key  # noqa: E402
 from app.catalogue.demo import today_paris  # noqa: E402
 from app.catalogue.models import Offer, TrainingSession  # noqa: E402
-from app.db import Database  # noqa: E402
+from app.core.db import Database  # noqa: E402
 from app.prescriptions.models import Prescription  # noqa: E402
 from bench.http_load import MixEntry, percentile, request_bytes, run_mix  # noqa: E402
 from bench.live_server import LiveServer  # noqa: E402

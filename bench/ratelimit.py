@@ -1,5 +1,5 @@
 """What one rate-limit decision costs, per place the buckets could live — the measurement behind
-the choice in app/ratelimit.py (SECURITY.md § Abuse limits).
+the choice in app/api/ratelimit.py (SECURITY.md § Abuse limits).
 
     .venv/bin/python bench/ratelimit.py                    # memory, shared SQLite file, in-request cost
     .venv/bin/python bench/ratelimit.py --postgres URL     # + an UPSERT per request in PostgreSQL
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.ratelimit import MemoryBuckets, SharedBuckets  # noqa: E402
+from app.api.ratelimit import MemoryBuckets, SharedBuckets  # noqa: E402
 
 N = 20_000
 
@@ -117,9 +117,9 @@ def in_request(tmp: Path) -> float:
     from fastapi.testclient import TestClient
 
     from app.auth.keys import Role, create_key
+    from app.core.settings import Settings
     from app.main import create_app
     from app.migrate import upgrade_to_head
-    from app.settings import Settings
 
     url = f"sqlite:///{tmp}/bench.db"
     upgrade_to_head(url)

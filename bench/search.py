@@ -34,10 +34,10 @@ import httpx  # noqa: E402
 from catalogue import db_url, ensure_catalogue  # noqa: E402
 
 from app.api.search import DEFAULT_RADIUS_KM, _resolve_near, search_page  # noqa: E402
+from app.core.settings import Settings  # noqa: E402
 from app.search.port import Filters, SearchQuery  # noqa: E402
 from app.search.service import SearchService  # noqa: E402
 from app.search.text import query_words  # noqa: E402
-from app.settings import Settings  # noqa: E402
 
 QUERIES: list[tuple[str, dict]] = [
     ("type-ahead fr", {"q": "fr"}),
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     base = Settings(database_url=url, _env_file=None, log_level="WARNING")
 
     # --- embedded ---
-    from app.db import Database
+    from app.core.db import Database
 
     db = Database(url)
     emb = SearchService(base, db)

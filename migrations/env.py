@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from app.core.settings import Settings
 from app.models import metadata
-from app.settings import Settings
 
 config = context.config
 if not config.get_main_option("sqlalchemy.url"):

@@ -40,7 +40,7 @@ def test_keys_create_list_revoke(db):
     assert run(["keys", "revoke", "nope"], db, check=False).returncode == 1
 
     from app.auth.keys import verify_key
-    from app.db import Database
+    from app.core.db import Database
 
     with Database(f"sqlite:///{db}").session() as s:
         assert verify_key(s, key) is None

@@ -40,7 +40,7 @@ def test_import_lheo_prints_the_http_report(tmp_path):
     from sqlmodel import select
 
     from app.catalogue.models import ImportRun
-    from app.db import Database
+    from app.core.db import Database
 
     with Database(f"sqlite:///{db}").session() as s:
         runs = list(s.exec(select(ImportRun).order_by(ImportRun.id)))

@@ -1,11 +1,11 @@
-"""app/heap.py: the long-lived heap is frozen once warmed, again when it grows, and given back at stop."""
+"""app/core/heap.py: the long-lived heap is frozen once warmed, again when it grows, and given back at stop."""
 
 from __future__ import annotations
 
 import gc
 import time
 
-from app.heap import HeapSettler
+from app.core.heap import HeapSettler
 
 
 def _wait(predicate, timeout: float = 10.0) -> bool:
@@ -39,7 +39,7 @@ def test_settles_once_warmed_then_when_generation_2_grows():
 
 
 def test_fewer_collections_raises_then_restores_the_thresholds():
-    from app.heap import fewer_collections
+    from app.core.heap import fewer_collections
 
     before = gc.get_threshold()
     try:

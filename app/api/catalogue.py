@@ -12,10 +12,10 @@ from app.auth.keys import Principal
 from app.catalogue import repository as repo
 from app.catalogue import service
 from app.catalogue.schemas import OfferIn, OfferOut, PlacesUpdate, SessionOut, WithdrawnMarker
-from app.etags import check_if_match
-from app.jsontypes import IsoDatetime
-from app.pagination import decode_cursor, encode_cursor
-from app.problems import Forbidden, NotFound
+from app.core.etags import check_if_match
+from app.core.jsontypes import IsoDatetime
+from app.core.pagination import decode_cursor, encode_cursor
+from app.core.problems import Forbidden, NotFound
 from app.reference.funders import Funder
 from app.reference.levels import Level
 from app.reference.sectors import Sector

@@ -9,9 +9,9 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.auth.keys import Principal, Role, principal_of, verify_key
-from app.db import Database
-from app.problems import Forbidden, Unauthorized
-from app.settings import Settings
+from app.core.db import Database
+from app.core.problems import Forbidden, Unauthorized
+from app.core.settings import Settings
 
 _AUTH_HEADERS = {"WWW-Authenticate": 'Bearer realm="parcours-fle"'}
 

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.problems import PROBLEM_BASE, Problem
+from app.core.problems import PROBLEM_BASE, Problem
 
 log = logging.getLogger("parcours_fle.errors")
 

@@ -20,12 +20,12 @@ from starlette.concurrency import run_in_threadpool
 from app.api.catalogue import SOURCE_PATTERN
 from app.api.deps import ADMINS, Access, ReadDB, SettingsDep
 from app.auth.keys import Principal, Role
-from app.catalogue.imports import Actor, ImportReport, run_import
-from app.catalogue.lheo import LheoDocumentError
-from app.catalogue.lheo_workers import MappingWorkerError
 from app.catalogue.models import ImportRun, Offer, OfferSource
-from app.pagination import decode_cursor, encode_cursor
-from app.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
+from app.core.pagination import decode_cursor, encode_cursor
+from app.core.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
+from app.imports.lheo.document import LheoDocumentError
+from app.imports.lheo.workers import MappingWorkerError
+from app.imports.service import Actor, ImportReport, run_import
 
 log = logging.getLogger("parcours_fle.imports")
 router = APIRouter(prefix="/v1", tags=["imports"])

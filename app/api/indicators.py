@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ADVISERS, ReadDB
 from app.auth.keys import Principal
+from app.core.problems import Unprocessable
 from app.indicators import service
 from app.indicators.csv_export import to_csv
 from app.indicators.service import GroupBy, IndicatorQuery, Month
-from app.problems import Unprocessable
 from app.reference.publics import Public
 
 router = APIRouter(prefix="/v1", tags=["indicators"])

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
 from app.catalogue import repository as repo
-from app.problems import ServiceUnavailable, Unauthorized
+from app.core.problems import ServiceUnavailable, Unauthorized
 
 router = APIRouter(tags=["operations"])
 

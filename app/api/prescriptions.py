@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import ADVISERS, WRITERS, Access, ReadDB, SettingsDep
 from app.auth.keys import Principal, Role
-from app.db import Database
-from app.pagination import decode_cursor, encode_cursor
+from app.core.db import Database
+from app.core.pagination import decode_cursor, encode_cursor
 from app.prescriptions import repository as repo
 from app.prescriptions import service
 from app.prescriptions.idempotency import HEADER as IDEMPOTENCY_HEADER

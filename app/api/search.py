@@ -14,8 +14,8 @@ from app.api.deps import PUBLIC, ReadDB, SettingsDep
 from app.auth.keys import Principal
 from app.catalogue import repository as repo
 from app.catalogue.schemas import OfferOut
-from app.pagination import decode_cursor, encode_cursor
-from app.problems import ServiceUnavailable, Unprocessable
+from app.core.pagination import decode_cursor, encode_cursor
+from app.core.problems import ServiceUnavailable, Unprocessable
 from app.reference import communes
 from app.reference.catalogue_codes import Kind, Modality
 from app.reference.funders import Funder

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from app.catalogue.schemas import OfferIn
 from app.catalogue.service import upsert_offer
-from app.db import Database
+from app.core.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO_FILE = ROOT / "seed" / "demo_catalogue.json"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.catalogue.schemas import Location, LocationIn
-from app.problems import Unprocessable
+from app.core.problems import Unprocessable
 from app.reference import communes
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.jsontypes import IsoDate, IsoDatetime, JsonBool, JsonFloat, JsonInt
+from app.core.jsontypes import IsoDate, IsoDatetime, JsonBool, JsonFloat, JsonInt
 from app.reference.catalogue_codes import DatePrecision, Day, Kind, Modality, SessionStatus
 from app.reference.funders import Funder
 from app.reference.levels import Level, Literacy

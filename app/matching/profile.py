@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from app.catalogue.schemas import InseeCode, Postcode, Slot, Strict
-from app.jsontypes import IsoDate, JsonBool, JsonFloat, JsonInt
+from app.core.jsontypes import IsoDate, JsonBool, JsonFloat, JsonInt
 from app.matching.geography import distance_km, unit_xyz, unit_xyz_scalar
 from app.reference.catalogue_codes import Transport
 from app.reference.levels import Level, Literacy, PermitGoal

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from datetime import datetime
 
-from app.db import Database, utcnow
+from app.core.db import Database, utcnow
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Prescription
 from app.prescriptions.service import transition

@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.auth.models import IdempotencyRecord
-from app.db import Database
-from app.problems import Conflict, Unprocessable
+from app.core.db import Database
+from app.core.problems import Conflict, Unprocessable
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LEN = 200

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.core.db import UTCDateTime, utcnow
 
 ACTIVE_SQL = "status IN ('pending', 'accepted')"
 

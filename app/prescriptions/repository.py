@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from app.catalogue import repository as catalogue_repo
 from app.catalogue.models import CatalogueState, Offer, Organisation, TrainingSession
-from app.db import UTCDateTime
+from app.core.db import UTCDateTime
 from app.prescriptions.models import Entry, Prescription, PrescriptionEvent
 from app.prescriptions.states import ACTIVE, Status
 

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.jsontypes import IsoDate, JsonInt
+from app.core.jsontypes import IsoDate, JsonInt
 from app.prescriptions.states import Status
 from app.reference.publics import Public
 from app.reference.refusal_reasons import RefusalReason

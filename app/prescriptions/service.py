@@ -14,8 +14,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.auth.keys import Principal, Role
-from app.db import utcnow
-from app.etags import check_if_match
+from app.core.db import utcnow
+from app.core.etags import check_if_match
+from app.core.problems import Conflict, NotFound, Unprocessable
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Entry, Prescription
 from app.prescriptions.schemas import (
@@ -37,7 +38,6 @@ from app.prescriptions.states import (
     check_transition,
     releases_place,
 )
-from app.problems import Conflict, NotFound, Unprocessable
 from app.reference.publics import expand_publics
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -33,13 +33,13 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from app.catalogue import repository as repo
-from app.db import Database, utcnow
+from app.core.db import Database, utcnow
+from app.core.settings import Settings
 from app.search.documents import changed_offer_ids, load_documents
 from app.search.embedded import EmbeddedEngine, build_state
 from app.search.meili import MeiliClient, MeiliEngine, MeiliError, MeiliUnavailable
 from app.search.models import SearchIndexerState
 from app.search.port import EngineUnavailable, SearchEngine, SearchHits, SearchQuery, Suggestion
-from app.settings import Settings
 
 log = logging.getLogger("parcours_fle.search")
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision = '8e11d9c9cdc5'
 down_revision = None
@@ -29,8 +29,8 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('organisation', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('contact', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_key')),
     sa.UniqueConstraint('prefix', name=op.f('uq_api_key_prefix'))
     )
@@ -55,7 +55,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('response_body', sa.Text(), nullable=False),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['api_key_id'], ['api_key.id'], name=op.f('fk_idempotency_record_api_key_id_api_key')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
     sa.UniqueConstraint('api_key_id', 'route', 'idem_key', name=op.f('uq_idempotency_record_api_key_id_route_idem_key'))
@@ -90,10 +90,10 @@ def upgrade() -> None:
     sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('raw_source', sa.Text(), nullable=True),
     sa.Column('raw_format', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('source_updated_at', app.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('withdrawn_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('source_updated_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('change_seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_offer_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offer')),
@@ -152,12 +152,12 @@ def upgrade() -> None:
     sa.Column('capacity', sa.Integer(), nullable=True),
     sa.Column('places_available', sa.Integer(), nullable=True),
     sa.Column('places_stated', sa.Integer(), nullable=True),
-    sa.Column('places_updated_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('places_updated_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('funded_places', sa.Integer(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('updated_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('withdrawn_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('change_seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['offer_id'], ['offer.id'], name=op.f('fk_session_offer_id_offer'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session')),

@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 
-import app.db
+import app.core.db
 
 revision = 'cadd90bd47ad'
 down_revision = '8e11d9c9cdc5'
@@ -25,10 +25,10 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('pushed_seq', sa.Integer(), nullable=False),
     sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-    sa.Column('lease_until', app.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_push_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', app.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_push_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-    sa.Column('last_error_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_search_indexer'))
     )
     # ### end Alembic commands ###

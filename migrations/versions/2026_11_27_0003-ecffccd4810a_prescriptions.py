@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision = 'ecffccd4810a'
 down_revision = 'cadd90bd47ad'
@@ -36,11 +36,11 @@ def upgrade() -> None:
     sa.Column('adviser_contact', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('reason_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', app.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('anonymised_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('anonymised_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['api_key_id'], ['api_key.id'], name=op.f('fk_prescription_api_key_id_api_key')),
     sa.ForeignKeyConstraint(['session_id'], ['session.id'], name=op.f('fk_prescription_session_id_session')),
@@ -64,8 +64,8 @@ def upgrade() -> None:
     sa.Column('prescription_id', sa.Integer(), nullable=True),
     sa.Column('place_taken', sa.Boolean(), nullable=False),
     sa.Column('api_key_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('anonymised_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('anonymised_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['api_key_id'], ['api_key.id'], name=op.f('fk_entry_api_key_id_api_key')),
     sa.ForeignKeyConstraint(['prescription_id'], ['prescription.id'], name=op.f('fk_entry_prescription_id_prescription')),
     sa.ForeignKeyConstraint(['session_id'], ['session.id'], name=op.f('fk_entry_session_id_session')),
@@ -81,7 +81,7 @@ def upgrade() -> None:
     op.create_table('prescription_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('prescription_id', sa.Integer(), nullable=False),
-    sa.Column('at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', app.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
     sa.Column('to_status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('actor_role', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),

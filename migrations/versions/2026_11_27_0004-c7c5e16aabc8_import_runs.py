@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.db
+import app.core.db
 
 revision = 'c7c5e16aabc8'
 down_revision = 'ecffccd4810a'
@@ -31,9 +31,9 @@ def upgrade() -> None:
         sa.Column('actor_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column('actor_role', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-        sa.Column('started_at', app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column('heartbeat_at', app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column('finished_at', app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('started_at', app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('heartbeat_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('finished_at', app.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column('duration_ms', sa.Integer(), nullable=True),
         sa.Column('publish_ms', sa.Integer(), nullable=True),
         sa.Column('bytes_read', sa.BigInteger(), nullable=True),

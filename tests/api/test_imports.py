@@ -173,8 +173,8 @@ def test_offer_source_is_private(api):
 def test_one_import_per_source_at_a_time(api):
     from datetime import UTC, datetime
 
-    from app.catalogue.import_lock import ImportLock
     from app.catalogue.models import ImportRun
+    from app.imports.lock import ImportLock
 
     source = unique("carif-api-busy")
     other = ImportLock(api.app.state.db, source)  # a live import elsewhere holds its source's lock
@@ -196,7 +196,7 @@ def test_workers_over_http_and_an_interrupted_worker_is_503(database_url, monkey
     """IMPORT_WORKERS=2: the body goes to worker processes (same report as without); a worker killed
     at start → 503 problem, catalogue unchanged, the run recorded as failed."""
     from app.auth.keys import Role, create_key
-    from app.catalogue.lheo_workers import ParallelMapper
+    from app.imports.lheo.workers import ParallelMapper
 
     app = create_app(make_settings(database_url, import_workers=2))
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app.catalogue.models import Offer, TrainingSession
-from app.db import Database, utcnow
+from app.core.db import Database, utcnow
 from app.main import create_app
 from app.prescriptions import repository as repo
 from app.prescriptions.expiry import expire_due

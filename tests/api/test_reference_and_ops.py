@@ -62,7 +62,7 @@ def test_request_id_is_honoured_and_logs_are_json_without_secrets(api, caplog):
         def emit(self, record):
             records.append(self.format(record))
 
-    from app.observability import JsonFormatter
+    from app.api.observability import JsonFormatter
 
     handler = Capture()
     handler.setFormatter(JsonFormatter())

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, text
 
 from app.catalogue import repository as repo
 from app.catalogue.models import Offer, Organisation, TrainingSession
-from app.db import Database
+from app.core.db import Database
 from tests.conftest import unique
 
 _SESSION = TrainingSession.__table__

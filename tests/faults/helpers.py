@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from app.auth.keys import Role, create_key
-from app.db import Database
+from app.core.db import Database
 from app.migrate import upgrade_to_head
 from bench.live_server import LiveServer
 from bench.services import MEILI_BIN, PG_BIN, Meili, Postgres  # noqa: F401 - re-exported for the tests
@@ -60,7 +60,7 @@ def assert_problem(r: httpx.Response, *statuses: int) -> dict:
 # --------------------------------------------------------------------------------------------
 
 def sqlite_url(directory: Path) -> str:
-    return f"sqlite:///{directory}/app.db"
+    return f"sqlite:///{directory}/app.core.db"
 
 
 def sqlite_path(url: str) -> str:

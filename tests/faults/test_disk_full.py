@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from app.catalogue.demo import load_demo, today_paris
-from app.db import Database
+from app.core.db import Database
 from bench.gen_lheo import write_feed
 from tests.api.factories import offer_body, session_body
 from tests.faults.helpers import (

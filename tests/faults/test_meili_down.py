@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from app.catalogue.demo import load_demo
-from app.db import Database
+from app.core.db import Database
 from tests.api.factories import offer_body
 from tests.faults.helpers import (
     MEILI_BIN,

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from app.catalogue.demo import load_demo
-from app.db import Database
+from app.core.db import Database
 from tests.api.factories import offer_body, session_body
 from tests.faults.helpers import PG_BIN, Postgres, client, new_database, start_app, wait_for
 

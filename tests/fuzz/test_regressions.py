@@ -159,7 +159,7 @@ def test_unreachable_database_is_503_problem_with_retry_after(tmp_path):
     from app.main import create_app
     from tests.conftest import make_settings
 
-    app = create_app(make_settings(f"sqlite:///{tmp_path}/missing-dir/app.db"))
+    app = create_app(make_settings(f"sqlite:///{tmp_path}/missing-dir/app.core.db"))
     with TestClient(app, raise_server_exceptions=False) as c:
         assert c.get("/healthz").status_code == 200
         for r in (c.get("/v1/offers"), c.get("/v1/sessions/1"), c.get("/readyz")):

@@ -69,8 +69,8 @@ def test_snapshot_store_builds_the_same_candidates_as_from_records(tmp_path):
     """The store's fast builder (offer facts converted once) must agree with `from_records`."""
     from app.catalogue import repository as repo
     from app.catalogue.demo import load_demo
-    from app.catalogue.snapshots import candidates_from
-    from app.db import Database
+    from app.core.db import Database
+    from app.matching.store import candidates_from
     from app.migrate import upgrade_to_head
 
     url = f"sqlite:///{tmp_path}/c.db"

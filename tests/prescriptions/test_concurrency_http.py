@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from app.auth.keys import Role, create_key
-from app.db import Database
+from app.core.db import Database
 from app.migrate import upgrade_to_head
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Prescription, PrescriptionEvent

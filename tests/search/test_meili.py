@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.db import Database
+from app.core.db import Database
 from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.search.meili import MeiliClient, MeiliEngine, index_settings, settings_differ

@@ -3,7 +3,7 @@
 
 Regression found here: the lists' fingerprints did not name the list, so a `/v1/offers` cursor was
 accepted by `/v1/prescriptions` (and the other way round) when neither had filters; every list now
-puts its name in its cursor (app/pagination.py)."""
+puts its name in its cursor (app/core/pagination.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from app.pagination import encode_cursor
+from app.core.pagination import encode_cursor
 from tests.api.factories import offer_body, session_body
 from tests.conftest import unique
 

@@ -9,8 +9,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.observability import JsonFormatter
 from app.main import create_app
-from app.observability import JsonFormatter
 from tests.api.factories import offer_body
 from tests.conftest import make_settings, unique
 

@@ -4,7 +4,7 @@ Whatever the input: a 4xx problem+json, never a 5xx, nothing written.
 
 Regressions found here (fixed in the app): a NUL character in any free-text field (offer title,
 organisation, address, note, refusal reason, the `code` query) or in the prefix of an API key was a
-500 on PostgreSQL — now 422 / 401 on both databases (app/inputguard.py, app/auth/keys.py)."""
+500 on PostgreSQL — now 422 / 401 on both databases (app/api/inputguard.py, app/auth/keys.py)."""
 
 from __future__ import annotations
 
@@ -207,7 +207,7 @@ def test_nul_in_an_offer_is_422_and_nothing_is_written(api, over):
     before = offer_count(api)
     ext = unique("NUL_")
     r = api.put(f"/v1/offers/carif-idf/{ext}", json=offer_body(**over), headers=api.auth("admin"))
-    assert is_problem(r, 422), r.text  # a 500 on PostgreSQL before app/inputguard.py
+    assert is_problem(r, 422), r.text  # a 500 on PostgreSQL before app/api/inputguard.py
     assert r.json()["errors"] == [{"loc": ["body"], "msg": "caractère NUL (U+0000) interdit"}]
     assert offer_count(api) == before
 

@@ -5,8 +5,8 @@ the first characters of the secret part.
 
 Regression found here: a database error (logged with its traceback by the 500 handler) carried the
 statement's bound parameters — `jobseeker_ref`, the note — and PostgreSQL's DETAIL line quoted row
-values. Fixed with `hide_parameters=True` on the engines (app/db.py) and the DETAIL line masked by the
-log formatter (app/observability.py).
+values. Fixed with `hide_parameters=True` on the engines (app/core/db.py) and the DETAIL line masked by the
+log formatter (app/api/observability.py).
 
 The page sending no request to any other host is tested in tests/web/test_browser.py
 (`Watch.check`: every request of every page must go to the test server)."""
@@ -21,10 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from app.api.observability import JsonFormatter
 from app.auth.keys import Role, create_key
-from app.db import Database
+from app.core.db import Database
 from app.main import create_app
-from app.observability import JsonFormatter
 from bench.live_server import LiveServer
 from tests.api.factories import SIRET, offer_body, session_body
 from tests.conftest import make_settings, unique

@@ -1,4 +1,4 @@
-"""Abuse limits (app/ratelimit.py): per key on match, search, suggest and writes; per client address
+"""Abuse limits (app/api/ratelimit.py): per key on match, search, suggest and writes; per client address
 without a valid key; 429 problem+json with Retry-After; health and metrics never limited; one
 budget for all the workers of a host."""
 
@@ -12,9 +12,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.ratelimit import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
 from app.auth.keys import Role, create_key, revoke_key
 from app.main import create_app
-from app.ratelimit import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
 from bench.live_server import LiveServer
 from tests.api.factories import offer_body
 from tests.conftest import make_settings, unique
@@ -231,7 +231,7 @@ def test_workers_share_one_budget(tmp_path):
 
 
 def test_a_broken_file_falls_back_to_memory(tmp_path, caplog):
-    from app.ratelimit import Limiter
+    from app.api.ratelimit import Limiter
 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
@@ -252,7 +252,7 @@ def test_two_uvicorn_workers_share_the_budget(database_url, tmp_path):
     with LiveServer(database_url, workers=2, env={
             "RATE_LIMIT_ENABLED": "true", "RATE_LIMIT_PER_MINUTE": "20", "RATE_LIMIT_ANON_PER_MINUTE": "10",
             "RATE_LIMIT_FILE": str(tmp_path / "live.sqlite3")}) as server:
-        from app.db import Database
+        from app.core.db import Database
 
         with Database(database_url).session(write=True) as s:
             key = create_key(s, role=Role.ADVISER, name="live rl")[1]

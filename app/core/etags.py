@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.problems import PreconditionFailed
+from app.core.problems import PreconditionFailed
 
 
 def check_if_match(if_match: str | None, etag: str, what: str = "La ressource") -> None:

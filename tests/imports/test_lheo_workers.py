@@ -1,4 +1,4 @@
-"""LHÉO mapping in worker processes (app.catalogue.lheo_workers): the same items in the same order as
+"""LHÉO mapping in worker processes (app.imports.lheo.workers): the same items in the same order as
 in-process mapping, document errors and crashed workers failing the import with the catalogue unchanged."""
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from app.catalogue import imports, lheo_workers
-from app.catalogue.imports import auto_workers
-from app.catalogue.lheo import LheoDocumentError
-from app.catalogue.lheo_workers import MappingWorkerError, ParallelMapper, Staged, feed_mapper
 from app.catalogue.models import ImportRun
-from app.db import Database
-from tests.catalogue.test_imports import FIX, TODAY, gen_module, offers_of, run, snapshot
+from app.core.db import Database
+from app.imports import service as imports
+from app.imports.lheo import workers as lheo_workers
+from app.imports.lheo.document import LheoDocumentError
+from app.imports.lheo.workers import MappingWorkerError, ParallelMapper, Staged, feed_mapper
+from app.imports.service import auto_workers
+from tests.imports.test_imports import FIX, TODAY, gen_module, offers_of, run, snapshot
 from tests.conftest import unique
 
 FEEDS = sorted(p.name for p in FIX.glob("*.xml"))
@@ -221,7 +222,7 @@ def test_copies_left_by_dead_importers_are_removed(tmp_path, monkeypatch, db, fe
     import subprocess
     import sys
 
-    from app.catalogue.lheo_workers import remove_orphan_copies
+    from app.imports.lheo.workers import remove_orphan_copies
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead_pid = int(gone.stdout)

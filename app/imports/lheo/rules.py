@@ -1,6 +1,6 @@
 """Pure mapping rules LHÉO → catalogue, one small function per rule.
 
-`app.catalogue.lheo` extracts plain values (strings, lists) from the XML and calls these functions;
+`app.imports.lheo.document` extracts plain values (strings, lists) from the XML and calls these functions;
 none of them touches XML, the database or the network, so each is unit-tested on its own.
 Warnings returned by the rules are French sentences meant for a CARIF engineer or an adviser.
 
@@ -74,7 +74,7 @@ class Needs:
     for those with `in` (a C substring search), and runs the regex only when one is there. Most
     texts mention none of a rule's words, and Python's regex engine tries every alternative of a
     pattern at every position. Each word must occur in every possible match
-    (tests/catalogue/test_rules_prefilters.py checks it on a corpus)."""
+    (tests/imports/test_rules_prefilters.py checks it on a corpus)."""
 
     __slots__ = ("rx", "words")
 

@@ -17,9 +17,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from app.catalogue import imports
-from app.catalogue.lheo import LheoDocumentError
-from app.settings import Settings
+from app.core.settings import Settings
+from app.imports import service as imports
+from app.imports.lheo.document import LheoDocumentError
 
 CLI_MAX_BYTES = 64 * 1024**3  # the operator's own file: only a guard against a runaway gzip
 
@@ -28,7 +28,7 @@ def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, rechec
                    workers: int | None = None) -> int:
     """Run one import; returns the exit code (0 done, 1 refused or failed, 2 bad source name)."""
     from app.api.catalogue import SOURCE_PATTERN
-    from app.db import Database
+    from app.core.db import Database
     from app.migrate import upgrade_to_head
 
     if not re.fullmatch(SOURCE_PATTERN.strip("^$"), source):

@@ -1,4 +1,4 @@
-"""LHÉO import service (app.catalogue.imports) on SQLite and PostgreSQL: counts, no-op re-imports,
+"""LHÉO import service (app.imports.service) on SQLite and PostgreSQL: counts, no-op re-imports,
 full mode, dry runs, refused documents and injected failures leaving the catalogue exactly as it was."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
-from app.catalogue import imports
 from app.catalogue import repository as repo
-from app.catalogue.imports import HIDDEN_AT, Actor, ImportInProgress, run_import
-from app.catalogue.lheo import LheoDocumentError, ParsedOffer, parse_lheo
 from app.catalogue.models import ImportRun, Offer, OfferSource, TrainingSession
-from app.db import Database
+from app.core.db import Database
+from app.imports import service as imports
+from app.imports.lheo.document import LheoDocumentError, ParsedOffer, parse_lheo
+from app.imports.service import HIDDEN_AT, Actor, ImportInProgress, run_import
 from tests.conftest import unique
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "lheo"
@@ -402,7 +402,7 @@ def test_a_dead_import_is_cleaned_by_the_next_one(db, monkeypatch):
 
 def test_a_live_import_holds_its_source(db):
     """A run whose process holds the source's lock is alive, however old its heartbeat."""
-    from app.catalogue.import_lock import ImportLock
+    from app.imports.lock import ImportLock
 
     source = unique("carif-live")
     other = ImportLock(db, source)

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import Problem
+from app.core.problems import Problem
 
 _ESCAPED_NUL = b"u0000"
 _KEEP = 64  # bytes of the previous chunk kept to see an escape (and its backslashes) split across chunks

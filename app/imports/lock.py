@@ -24,7 +24,7 @@ from typing import IO
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
-from app.db import Database
+from app.core.db import Database
 
 
 class ImportLock:

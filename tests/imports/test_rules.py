@@ -10,8 +10,8 @@ from app.catalogue.models import TrainingSession
 from app.catalogue.places import apply_stated_places
 from app.catalogue.quality import offer_quality
 from app.catalogue.schemas import OfferIn
-from app.pagination import decode_cursor, encode_cursor
-from app.problems import BadRequest
+from app.core.pagination import decode_cursor, encode_cursor
+from app.core.problems import BadRequest
 from tests.api.factories import offer_body, session_body
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

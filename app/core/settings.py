@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(default=None, description="When set, /metrics needs this bearer token.")
     cors_origins: list[str] = Field(default_factory=list)
     expire_interval_seconds: int = Field(default=3600, ge=0, description="0 disables in-server expiry.")
-    # Abuse limits (app/ratelimit.py, SECURITY.md).
+    # Abuse limits (app/api/ratelimit.py, SECURITY.md).
     rate_limit_enabled: bool = Field(default=True, description="Off only for benchmarks and tests.")
     rate_limit_per_minute: int = Field(
         default=600, ge=1, description="Per API key: match, search, suggest and writes.")

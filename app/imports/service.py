@@ -54,15 +54,22 @@ from sqlmodel import Session
 
 from app.auth.keys import Principal
 from app.catalogue import repository as repo
-from app.catalogue.import_lock import ImportLock
-from app.catalogue.lheo import DEFAULT_MAX_BYTES, LheoDocumentError, Rejected, Skipped, Unchanged, paris_today
-from app.catalogue.lheo_workers import InProcessMapper, ParallelMapper, SourceRow, Staged, feed_mapper
 from app.catalogue.models import ImportRun, Offer, OfferSource, Organisation, TrainingSession
 from app.catalogue.rows import PreparedOffer
 from app.catalogue.service import write_offers
-from app.db import Database, utcnow
-from app.heap import fewer_collections
-from app.problems import Conflict
+from app.core.db import Database, utcnow
+from app.core.heap import fewer_collections
+from app.core.problems import Conflict
+from app.imports.lheo.document import (
+    DEFAULT_MAX_BYTES,
+    LheoDocumentError,
+    Rejected,
+    Skipped,
+    Unchanged,
+    paris_today,
+)
+from app.imports.lheo.workers import InProcessMapper, ParallelMapper, SourceRow, Staged, feed_mapper
+from app.imports.lock import ImportLock
 
 log = logging.getLogger("parcours_fle.imports")
 
@@ -193,7 +200,7 @@ def run_import(
     `pause`: seconds the importer lets the writer lock go after its staging transactions held it for
     `HOLD_BEFORE_PAUSE`, so that waiting writers get in (default: 0.1 s on SQLite, whose waiting writers
     poll every ≤ 100 ms; 0 on PostgreSQL, which queues them).
-    `workers`: processes that map the feed while this one writes (`app.catalogue.lheo_workers`); 0: map
+    `workers`: processes that map the feed while this one writes (`app.imports.lheo.workers`); 0: map
     here; None: one per CPU (at most 4) for inputs of 8 MB or more, else 0."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
@@ -315,7 +322,7 @@ class _Import:
         self.recheck = recheck
         self.workers = workers
         self.run_id = 0
-        self.lock = ImportLock(db, source)  # held while the run is alive (app/catalogue/import_lock.py)
+        self.lock = ImportLock(db, source)  # held while the run is alive (app/imports/lock.py)
         self.report = ImportReport(source=source, mode=mode, dry_run=dry_run)
         self.heads: dict[str, _Head] = {}
         self.status: dict[str, str] = {}  # final outcome per action ref (last occurrence wins)

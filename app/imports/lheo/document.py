@@ -28,7 +28,7 @@ No database and no HTTP here: the import service stages and upserts what this yi
   removed), with personal contact fields (civilité, nom, prénom, portable, courriel of the
   `contact-*` blocks) removed — data minimisation (notes/lheo.md §13).
 
-The mapping rules themselves are the pure functions of `app.catalogue.lheo_rules`.
+The mapping rules themselves are the pure functions of `app.imports.lheo.rules`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ from typing import IO, Any
 from lxml import etree
 from pydantic import ValidationError
 
-from app.catalogue import lheo_rules as rules
 from app.catalogue.schemas import OfferIn
+from app.imports.lheo import rules
 from app.reference.catalogue_codes import Modality
 
 NS_22 = "http://www.lheo.org/2.2"
@@ -458,8 +458,10 @@ def mapper_fingerprint() -> bytes:
     the reference tables (code and data, communes included since importers resolve places with
     them). Any change makes every stored `source_hash` stale, so the next import maps all again."""
     here = os.path.dirname(os.path.abspath(__file__))
-    ref = os.path.join(os.path.dirname(here), "reference")
-    files = [os.path.join(here, n) for n in ("lheo.py", "lheo_rules.py", "schemas.py", "locations.py")]
+    app_dir = os.path.dirname(os.path.dirname(here))
+    ref = os.path.join(app_dir, "reference")
+    files = sorted(os.path.join(root, n) for root, _, names in os.walk(here) for n in names if n.endswith(".py"))
+    files += [os.path.join(app_dir, "catalogue", n) for n in ("schemas.py", "locations.py")]
     for folder in (ref, os.path.join(ref, "data")):
         if os.path.isdir(folder):
             files += sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith((".py", ".csv")))

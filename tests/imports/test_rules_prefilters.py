@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from app.catalogue import lheo_rules
-from app.catalogue.lheo_rules import Needs, fold
+from app.imports.lheo import rules as lheo_rules
+from app.imports.lheo.rules import Needs, fold
 
 TESTS = Path(__file__).resolve().parent
 FIX = TESTS.parent / "fixtures" / "lheo"

@@ -10,7 +10,7 @@ import hmac
 import json
 from typing import Any
 
-from app.problems import BadRequest
+from app.core.problems import BadRequest
 
 MAX_CURSOR_LEN = 1024
 

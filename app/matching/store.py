@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.catalogue import repository as repo
 from app.catalogue.schemas import OfferOut
-from app.db import Database
+from app.core.db import Database
 from app.matching import Candidate, Snapshot
 from app.matching.candidate import slots_from
 from app.reference.catalogue_codes import DatePrecision, Kind, Modality, SessionStatus

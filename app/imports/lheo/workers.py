@@ -14,7 +14,7 @@ feeds and tests use.
 
 A worker that fails makes the iteration raise (`LheoDocumentError` as in-process; a crash or a
 killed worker: `MappingWorkerError`), so the import rolls back. Workers are plain subprocesses
-(`python -m app.catalogue.lheo_workers`): safe from a threaded web server, and a worker whose
+(`python -m app.imports.lheo.workers`): safe from a threaded web server, and a worker whose
 importer disappears stops at its next write (broken pipe).
 """
 
@@ -40,7 +40,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
 
-from app.catalogue.lheo import (
+from app.catalogue.locations import resolve_location
+from app.catalogue.rows import OfferWrite, PreparedOffer, prepare_offer
+from app.catalogue.schemas import Location, LocationIn, OfferIn
+from app.core.problems import Unprocessable
+from app.imports.lheo.document import (
     DEFAULT_MAX_BYTES,
     LheoDocumentError,
     LheoItem,
@@ -51,10 +55,6 @@ from app.catalogue.lheo import (
     items_of,
     iter_formations,
 )
-from app.catalogue.locations import resolve_location
-from app.catalogue.rows import OfferWrite, PreparedOffer, prepare_offer
-from app.catalogue.schemas import Location, LocationIn, OfferIn
-from app.problems import Unprocessable
 
 BATCH_FORMATIONS = 32  # formations per message from a worker
 QUEUE_DEPTH = 32  # messages a worker may have waiting: bounds memory when the writer is slower
@@ -209,7 +209,7 @@ class InProcessMapper:
 class ParallelMapper:
     """`workers` processes over one file; results merged back in document order.
 
-    Each worker is `python -m app.catalogue.lheo_workers` (not `multiprocessing`, whose `spawn`
+    Each worker is `python -m app.imports.lheo.workers` (not `multiprocessing`, whose `spawn`
     would re-run the importing program's main module): its arguments come pickled on stdin, its
     results go back on stdout as length-prefixed pickles, read by one thread per worker into a
     bounded queue (the worker maps ahead while this process writes, and no further). A stream (an
@@ -394,7 +394,7 @@ def feed_mapper(data: str | os.PathLike[str] | IO[bytes], *, workers: int, today
 # ---------------------------------------------------------------------------------------------
 
 def _worker_main() -> int:
-    """`python -m app.catalogue.lheo_workers`: arguments pickled on stdin, messages on stdout."""
+    """`python -m app.imports.lheo.workers`: arguments pickled on stdin, messages on stdout."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed by mistake goes to stderr, not into the message stream
     path, part, today, known, max_bytes = pickle.load(sys.stdin.buffer)
@@ -437,7 +437,7 @@ def _worker_main() -> int:
 
 if __name__ == "__main__":
     # Run the copy imported under its real name, so that what is pickled names
-    # `app.catalogue.lheo_workers.Staged`, not `__main__.Staged`.
-    from app.catalogue.lheo_workers import _worker_main as main
+    # `app.imports.lheo.workers.Staged`, not `__main__.Staged`.
+    from app.imports.lheo.workers import _worker_main as main
 
     sys.exit(main())

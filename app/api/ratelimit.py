@@ -33,8 +33,8 @@ from fastapi import FastAPI, Request
 
 from app.api.deps import _principal
 from app.auth.keys import Role
-from app.problems import Problem
-from app.settings import Settings
+from app.core.problems import Problem
+from app.core.settings import Settings
 
 log = logging.getLogger("parcours_fle.ratelimit")
 
