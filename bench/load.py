@@ -47,8 +47,8 @@ import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from app.auth.keys import Role, create_key  # noqa: E402
-from app.catalogue.demo import today_paris  # noqa: E402
 from app.catalogue.models import Offer, TrainingSession  # noqa: E402
+from app.core.clock import paris_today  # noqa: E402
 from app.core.db import Database  # noqa: E402
 from app.prescriptions.models import Prescription  # noqa: E402
 from bench.http_load import MixEntry, percentile, request_bytes, run_mix  # noqa: E402
@@ -105,7 +105,7 @@ def pg_copy(server_url: str, n_sessions: int) -> str:
 
     parts = urlsplit(server_url)
     base = urlunsplit(parts._replace(scheme="postgresql+psycopg"))
-    template = f"bench_demo_{n_sessions}_{today_paris():%G_w%V}"
+    template = f"bench_demo_{n_sessions}_{paris_today():%G_w%V}"
     with _pg_admin(server_url) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone()
         if not exists:

@@ -28,10 +28,11 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, select  # noqa: E402
 
-from app.catalogue.demo import DEMO_FILE, _shift, shifted_offer, today_paris, week_shift  # noqa: E402
+from app.catalogue.demo import DEMO_FILE, _shift, shifted_offer, week_shift  # noqa: E402
 from app.catalogue.models import TrainingSession  # noqa: E402
 from app.catalogue.schemas import OfferIn  # noqa: E402
 from app.catalogue.service import OfferWrite  # noqa: E402
+from app.core.clock import paris_today  # noqa: E402
 from app.core.db import Database  # noqa: E402
 from app.migrate import upgrade_to_head  # noqa: E402
 from app.reference import communes  # noqa: E402
@@ -58,7 +59,7 @@ def _copy(raw: dict, k: int, rng: random.Random, places: list, weights: list[int
 def iter_writes(n_sessions: int, *, seed: int = 1, today: date | None = None):
     """(source, OfferWrite) until exactly `n_sessions` sessions: the demo, then its copies."""
     doc = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
-    delta = week_shift(date.fromisoformat(doc["reference_date"]), today or today_paris())
+    delta = week_shift(date.fromisoformat(doc["reference_date"]), today or paris_today())
     rng = random.Random(seed)
     places = [c for c in communes.all_communes() if c.population]
     weights = [c.population for c in places]
@@ -103,7 +104,7 @@ def ensure_scaled_demo(url: str, n_sessions: int = 50_000, *, seed: int = 1, qui
 def db_url(db: str | None, n: int) -> str:
     if db and "://" in db:
         return db
-    path = Path(db) if db else ROOT / "bench" / "out" / f"demo-{n}-{today_paris():%G-W%V}.db"
+    path = Path(db) if db else ROOT / "bench" / "out" / f"demo-{n}-{paris_today():%G-W%V}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
 

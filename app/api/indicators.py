@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ADVISERS, ReadDB
 from app.auth.keys import Principal
+from app.core.clock import paris_today
 from app.core.problems import Unprocessable
 from app.indicators import service
 from app.indicators.csv_export import to_csv
@@ -67,7 +67,7 @@ def get_indicators(
     group_by: GroupBy = GroupBy.month,
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv : même contenu en CSV")] = None,
 ) -> Response:
-    this_month = Month.of(datetime.now(service.PARIS).date())
+    this_month = Month.of(paris_today())
     start = Month.parse(from_) if from_ else Month(this_month.year, 1)
     end = Month.parse(to) if to else this_month
     if start.index > end.index:

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from app.api.deps import ADVISERS, ReadDB
 from app.auth.keys import Principal
 from app.catalogue.schemas import OfferOut, SessionOut
+from app.core.clock import paris_today
 from app.core.problems import Unprocessable
-from app.matching import MatchRequest, UnknownCommune, match, paris_today, resolve_home
+from app.matching import MatchRequest, UnknownCommune, match, resolve_home
 from app.matching.core import EXCLUSION_ORDER
 from app.reference.levels import Level
 

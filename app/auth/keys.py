@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.auth.models import ApiKey
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.reference.base import RefEnum
 
 KEY_PREFIX = "pfle"

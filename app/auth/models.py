@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.core.db import UTCDateTime
 
 
 class ApiKey(SQLModel, table=True):

@@ -11,19 +11,15 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from app.catalogue.schemas import OfferIn
 from app.catalogue.service import upsert_offer
+from app.core.clock import paris_today
 from app.core.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEMO_FILE = ROOT / "seed" / "demo_catalogue.json"
-PARIS = ZoneInfo("Europe/Paris")
 
-
-def today_paris() -> date:
-    return datetime.now(PARIS).date()
 
 
 def week_shift(reference: date, today: date) -> timedelta:
@@ -68,7 +64,7 @@ class DemoReport:
 
 def load_demo(db: Database, path: Path = DEMO_FILE, today: date | None = None) -> DemoReport:
     doc = json.loads(path.read_text(encoding="utf-8"))
-    delta = week_shift(date.fromisoformat(doc["reference_date"]), today or today_paris())
+    delta = week_shift(date.fromisoformat(doc["reference_date"]), today or paris_today())
     report = DemoReport()
     with db.session(write=True) as s:
         for item in doc["offers"]:

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.core.db import UTCDateTime
 
 
 def _ts(nullable: bool = True, index: bool = False) -> Column:

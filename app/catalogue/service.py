@@ -13,7 +13,7 @@ from app.catalogue.models import Offer, TrainingSession
 from app.catalogue.places import apply_stated_places, stated_places
 from app.catalogue.rows import OfferWrite, PreparedOffer, prepare_offer
 from app.catalogue.schemas import OfferIn, OfferOut, PlacesUpdate, SessionOut
-from app.core.db import utcnow
+from app.core.clock import utcnow
 from app.core.etags import check_if_match
 from app.core.problems import Forbidden, NotFound
 from app.reference.catalogue_codes import SessionStatus

@@ -22,9 +22,6 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 class UTCDateTime(TypeDecorator):
     """Timestamps are stored in UTC and always come back timezone-aware (SQLite drops the zone)."""

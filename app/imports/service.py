@@ -57,18 +57,13 @@ from app.catalogue import repository as repo
 from app.catalogue.models import ImportRun, Offer, OfferSource, Organisation, TrainingSession
 from app.catalogue.rows import PreparedOffer
 from app.catalogue.service import write_offers
-from app.core.db import Database, utcnow
+from app.core.clock import paris_today, utcnow
+from app.core.db import Database
 from app.core.heap import fewer_collections
 from app.core.problems import Conflict
-from app.imports.lheo.document import (
-    DEFAULT_MAX_BYTES,
-    LheoDocumentError,
-    Rejected,
-    Skipped,
-    Unchanged,
-    paris_today,
-)
-from app.imports.lheo.workers import InProcessMapper, ParallelMapper, SourceRow, Staged, feed_mapper
+from app.imports.items import Rejected, Skipped, SourceRow, Staged, Unchanged
+from app.imports.lheo.document import DEFAULT_MAX_BYTES, LheoDocumentError
+from app.imports.lheo.workers import InProcessMapper, ParallelMapper, feed_mapper
 from app.imports.lock import ImportLock
 
 log = logging.getLogger("parcours_fle.imports")

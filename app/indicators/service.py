@@ -25,18 +25,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from app.catalogue.models import Offer, OfferFunder, OfferPublic, OfferSector, TrainingSession
+from app.core.clock import PARIS
 from app.prescriptions.models import Entry, Prescription, PrescriptionEvent
 from app.prescriptions.states import Status
 from app.reference.publics import Public, expand_publics
 from app.reference.tension import TensionList
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_MONTHS = 120
 METRICS = ("prescriptions", "accepted", "entries", "refused", "expired", "places_open", "entries_in_tension_sectors")
 _CHUNK = 900

@@ -5,7 +5,7 @@ No FastAPI, no database, no logging. The integration layer:
    (`Snapshot.build`, then `snapshot.apply(upserts, removed_session_ids)` on every change);
 2. validates the body with `MatchRequest` (422s), resolves the home with `resolve_home`
    (`UnknownCommune` → 422 at its `loc`);
-3. calls `match(profile, home, snapshot, today=paris_today(), limit=..., tension=...)` and turns
+3. calls `match(profile, home, snapshot, today=paris_today()  (app.core.clock), limit=..., tension=...)` and turns
    the `MatchOutcome` into the response, fetching the offer and session objects by id.
 
 Modules: `profile` (request models, home), `candidate` (input row), `snapshot` (columns),
@@ -23,7 +23,6 @@ from app.matching.profile import (
     MatchRequest,
     Profile,
     UnknownCommune,
-    paris_today,
     resolve_home,
 )
 from app.matching.reasons import Reason
@@ -31,5 +30,5 @@ from app.matching.snapshot import Snapshot
 
 __all__ = [
     "EXCLUSION_ORDER", "Candidate", "Home", "HomePoint", "MatchOutcome", "MatchRequest", "Profile",
-    "RankedSession", "Reason", "Snapshot", "TimeSlot", "UnknownCommune", "match", "paris_today", "resolve_home",
+    "RankedSession", "Reason", "Snapshot", "TimeSlot", "UnknownCommune", "match", "resolve_home",
 ]

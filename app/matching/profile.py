@@ -19,9 +19,7 @@ Semantics of the optional fields (absent ≠ empty):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -34,14 +32,9 @@ from app.reference.levels import Level, Literacy, PermitGoal
 from app.reference.publics import Public
 from app.reference.sectors import Sector
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_MAX_DISTANCE_KM = 20.0
 DEFAULT_START_WITHIN_DAYS = 90
 
-
-def paris_today() -> date:
-    """"Today" as the CONTRACT means it: the date in Europe/Paris."""
-    return datetime.now(PARIS).date()
 
 
 class Home(Strict):

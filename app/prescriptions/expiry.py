@@ -12,7 +12,8 @@ import asyncio
 import logging
 from datetime import datetime
 
-from app.core.db import Database, utcnow
+from app.core.clock import utcnow
+from app.core.db import Database
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Prescription
 from app.prescriptions.service import transition

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.clock import utcnow
+from app.core.db import UTCDateTime
 
 ACTIVE_SQL = "status IN ('pending', 'accepted')"
 

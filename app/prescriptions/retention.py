@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlmodel import select
 
-from app.core.db import Database, utcnow
+from app.core.clock import utcnow
+from app.core.db import Database
 from app.prescriptions import idempotency
 from app.prescriptions.models import Entry, Prescription, PrescriptionEvent
 from app.prescriptions.states import FINAL

@@ -7,14 +7,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.auth.keys import Principal, Role
-from app.core.db import utcnow
+from app.core.clock import paris_day, utcnow
 from app.core.etags import check_if_match
 from app.core.problems import Conflict, NotFound, Unprocessable
 from app.prescriptions import repository as repo
@@ -40,13 +39,9 @@ from app.prescriptions.states import (
 )
 from app.reference.publics import expand_publics
 
-PARIS = ZoneInfo("Europe/Paris")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed without doubt
 SYSTEM_NAME = "Expiration automatique"
 
-
-def paris_date(at: datetime) -> date:
-    return at.astimezone(PARIS).date()
 
 
 def new_code() -> str:
@@ -194,7 +189,7 @@ def transition(
             held, delta = True, -1
         publics = sorted(set(p.publics) | set(entry_publics))
         session.add(Entry(session_id=p.session_id, jobseeker_ref=p.jobseeker_ref,
-                          entered_on=entered_on or paris_date(now), publics=publics,
+                          entered_on=entered_on or paris_day(now), publics=publics,
                           publics_tags=publics_tags(publics), prescription_id=p.id, place_taken=False,
                           api_key_id=who.key_id if who else p.api_key_id, created_at=now))
         session.flush()
@@ -229,7 +224,7 @@ def change_status(session: Session, principal: Principal, prescription_id: int, 
         raise Unprocessable.at(["body", "reason_code"], "« reason_code » ne s'emploie qu'avec un refus.")
     if body.entered_on is not None and new is not Status.ENTERED:
         raise Unprocessable.at(["body", "entered_on"], "« entered_on » ne s'emploie qu'avec le statut « entered ».")
-    if body.entered_on is not None and body.entered_on > paris_date(now):
+    if body.entered_on is not None and body.entered_on > paris_day(now):
         raise Unprocessable.at(["body", "entered_on"], "La date d'entrée ne peut pas être dans le futur.")
     actor = actor_for(principal.role)
     offer_ids = repo.offer_ids_of(session, {p.session_id})
@@ -248,7 +243,7 @@ def change_status(session: Session, principal: Principal, prescription_id: int, 
                                           "sur cette session.") from None
     if not done:  # moved by someone else between our read and our write
         raise conflict("transition_not_allowed", "Le statut de la prescription vient de changer : relisez-la.")
-    entered = {p.id: body.entered_on or paris_date(now)} if new is Status.ENTERED else {}
+    entered = {p.id: body.entered_on or paris_day(now)} if new is Status.ENTERED else {}
     return to_out(session, [p], offer_ids=offer_ids, entered=entered)[0]
 
 
@@ -302,7 +297,7 @@ def record_entries(session: Session, principal: Principal, entries: Sequence[Ent
     """One answer per entry, in order. Each entry runs in its own savepoint: an error leaves the
     others alone."""
     now = now or utcnow()
-    ctx = _Ctx(principal, now, paris_date(now), repo.lock_catalogue(session))
+    ctx = _Ctx(principal, now, paris_day(now), repo.lock_catalogue(session))
     results = []
     for e in entries:
         if isinstance(e, InvalidEntry):

@@ -33,7 +33,8 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from app.catalogue import repository as repo
-from app.core.db import Database, utcnow
+from app.core.clock import utcnow
+from app.core.db import Database
 from app.core.settings import Settings
 from app.search.documents import changed_offer_ids, load_documents
 from app.search.embedded import EmbeddedEngine, build_state

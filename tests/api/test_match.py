@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.matching import MatchRequest, match, paris_today, resolve_home
+from app.core.clock import paris_today
+from app.matching import MatchRequest, match, resolve_home
 from app.matching.core import EXCLUSION_ORDER
 from tests.api.factories import offer_body, session_body
 from tests.conftest import unique

@@ -14,7 +14,8 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from app.catalogue.models import Offer, TrainingSession
-from app.core.db import Database, utcnow
+from app.core.clock import utcnow
+from app.core.db import Database
 from app.main import create_app
 from app.prescriptions import repository as repo
 from app.prescriptions.expiry import expire_due

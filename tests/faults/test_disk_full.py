@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from app.catalogue.demo import load_demo, today_paris
+from app.catalogue.demo import load_demo
+from app.core.clock import paris_today
 from app.core.db import Database
 from bench.gen_lheo import write_feed
 from tests.api.factories import offer_body, session_body
@@ -103,7 +104,7 @@ def test_disk_full_writes_refused_cleanly_reads_go_on(tmp_path):
                 refused_ext = f"DISK-BIG-{len(statuses) - 1}"
                 # Other writes: the same clean answer (or success when they fit in the WAL's room).
                 feed = io.StringIO()
-                write_feed(feed, 200, seed=3, anchor=today_paris())
+                write_feed(feed, 200, seed=3, anchor=paris_today())
                 r = admin.post("/v1/imports/lheo?source=carif-disk&mode=full", content=feed.getvalue().encode(),
                                headers={"Content-Type": "application/xml"})
                 assert r.status_code == 200 or assert_problem(r, 507)

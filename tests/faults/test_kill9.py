@@ -21,7 +21,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from app.catalogue.demo import today_paris
+from app.core.clock import paris_today
 from bench.gen_lheo import write_feed
 from tests.api.factories import offer_body, session_body
 from tests.faults.helpers import (
@@ -44,7 +44,7 @@ SOURCE = "carif-idf"
 
 def _feed(n: int, anchor_days: int) -> bytes:
     out = io.StringIO()
-    write_feed(out, n, seed=1, anchor=today_paris() + timedelta(days=anchor_days))
+    write_feed(out, n, seed=1, anchor=paris_today() + timedelta(days=anchor_days))
     return out.getvalue().encode()
 
 

@@ -15,7 +15,8 @@ from app.catalogue import repository as repo
 from app.catalogue.models import ImportRun, Offer, OfferSource, TrainingSession
 from app.core.db import Database
 from app.imports import service as imports
-from app.imports.lheo.document import LheoDocumentError, ParsedOffer, parse_lheo
+from app.imports.items import ParsedOffer
+from app.imports.lheo.document import LheoDocumentError, parse_lheo
 from app.imports.service import HIDDEN_AT, Actor, ImportInProgress, run_import
 from tests.conftest import unique
 

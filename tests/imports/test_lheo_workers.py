@@ -15,12 +15,13 @@ from sqlmodel import select
 from app.catalogue.models import ImportRun
 from app.core.db import Database
 from app.imports import service as imports
+from app.imports.items import Staged
 from app.imports.lheo import workers as lheo_workers
 from app.imports.lheo.document import LheoDocumentError
-from app.imports.lheo.workers import MappingWorkerError, ParallelMapper, Staged, feed_mapper
+from app.imports.lheo.workers import MappingWorkerError, ParallelMapper, feed_mapper
 from app.imports.service import auto_workers
-from tests.imports.test_imports import FIX, TODAY, gen_module, offers_of, run, snapshot
 from tests.conftest import unique
+from tests.imports.test_imports import FIX, TODAY, gen_module, offers_of, run, snapshot
 
 FEEDS = sorted(p.name for p in FIX.glob("*.xml"))
 

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
+from app.core.clock import paris_today
 from app.matching.profile import (
     DEFAULT_MAX_DISTANCE_KM,
     Home,
     MatchRequest,
     Profile,
     UnknownCommune,
-    paris_today,
     resolve_home,
 )
 from app.reference.levels import Level

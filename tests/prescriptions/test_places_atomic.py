@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from app.core.db import Database, utcnow
+from app.core.clock import utcnow
+from app.core.db import Database
 from app.prescriptions import repository as repo
 from tests.api.factories import offer_body, session_body
 from tests.conftest import unique

@@ -40,7 +40,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any
 
@@ -48,6 +48,8 @@ from lxml import etree
 from pydantic import ValidationError
 
 from app.catalogue.schemas import OfferIn
+from app.core.clock import paris_today
+from app.imports.items import ParsedOffer, Rejected, Skipped, Unchanged
 from app.imports.lheo import rules
 from app.reference.catalogue_codes import Modality
 
@@ -83,56 +85,10 @@ class LheoDocumentError(ValueError):
         super().__init__(f"{message_fr} — {message_en}")
 
 
-@dataclass(slots=True)
-class ParsedOffer:
-    """One FLE action, mapped."""
-
-    external_id: str  # action/@numero
-    formation_id: str | None  # formation/@numero
-    offer: OfferIn
-    raw_source: str
-    warnings: list[str] = field(default_factory=list)
-    source_updated_at: datetime | None = None
-    version: str = "2.3"
-    programmes: list[str] = field(default_factory=list)  # funders' programme texts, as written
-    source_hash: str = ""  # see `source_digest`
-
-    @property
-    def ref(self) -> str:
-        return self.external_id
-
-
-@dataclass(slots=True, frozen=True)
-class Skipped:
-    """An action left out on purpose (not FLE, or a summary-only document)."""
-
-    ref: str
-    reason: str
-
-
-@dataclass(slots=True, frozen=True)
-class Rejected:
-    """An action whose data is invalid: it is not imported; the rest of the feed is."""
-
-    ref: str
-    errors: list[str]
-
-
-@dataclass(slots=True, frozen=True)
-class Unchanged:
-    """An action the caller already holds from the same fragment (`known` said so): not mapped again."""
-
-    ref: str
-    source_hash: str
-
-
 LheoItem = ParsedOffer | Skipped | Rejected | Unchanged
 KnownFn = Callable[[str, str], bool]
 Source = str | os.PathLike[str] | bytes | bytearray | IO[bytes]
 
-
-def paris_today() -> date:
-    return datetime.now(rules.PARIS).date()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,15 +17,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
+from app.core.clock import PARIS
 from app.reference.catalogue_codes import DatePrecision, Day, Kind, Modality, SessionStatus
 from app.reference.funders import Funder, funder_from_lheo
 from app.reference.levels import LEVELS, Level, Literacy
 from app.reference.publics import Public, public_from_formacode
 from app.reference.sectors import Sector, sectors_for_rome
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # ---------------------------------------------------------------------------------------------
 # Text

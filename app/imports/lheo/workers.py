@@ -36,22 +36,18 @@ import threading
 import traceback
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import IO, Any
 
 from app.catalogue.locations import resolve_location
-from app.catalogue.rows import OfferWrite, PreparedOffer, prepare_offer
+from app.catalogue.rows import OfferWrite, prepare_offer
 from app.catalogue.schemas import Location, LocationIn, OfferIn
 from app.core.problems import Unprocessable
+from app.imports.items import ParsedOffer, Rejected, SourceRow, Staged, StagedItem
 from app.imports.lheo.document import (
     DEFAULT_MAX_BYTES,
     LheoDocumentError,
     LheoItem,
-    ParsedOffer,
-    Rejected,
-    Skipped,
-    Unchanged,
     items_of,
     iter_formations,
 )
@@ -60,38 +56,6 @@ BATCH_FORMATIONS = 32  # formations per message from a worker
 QUEUE_DEPTH = 32  # messages a worker may have waiting: bounds memory when the writer is slower
 POLL_S = 0.5  # how often a blocked reader thread checks whether the import was stopped
 PLACES_CACHED = 4096  # distinct places kept resolved; a feed's actions mostly reuse their centre's address
-
-
-# ---------------------------------------------------------------------------------------------
-# What comes out
-# ---------------------------------------------------------------------------------------------
-
-@dataclass(slots=True)  # not frozen: unpickled by C code, not by a generated __setstate__
-class SourceRow:
-    """What goes to `offer_source` for one offer."""
-
-    format: str
-    raw: str
-    source_hash: str
-    until: date | None  # the day the same fragment may map differently (a session ends)
-
-    def row(self, offer_id: int, content_hash: str) -> dict[str, Any]:
-        return {"offer_id": offer_id, "format": self.format, "raw": self.raw, "source_hash": self.source_hash,
-                "content_hash": content_hash, "source_hash_until": self.until}
-
-
-@dataclass(slots=True)
-class Staged:
-    """One FLE action mapped, its places resolved, as column values (plain data)."""
-
-    ref: str
-    version: str
-    offer: PreparedOffer
-    source: SourceRow
-    warnings: list[str]
-
-
-StagedItem = Staged | Skipped | Rejected | Unchanged
 
 
 class MappingWorkerError(RuntimeError):
@@ -436,8 +400,8 @@ def _worker_main() -> int:
 
 
 if __name__ == "__main__":
-    # Run the copy imported under its real name, so that what is pickled names
-    # `app.imports.lheo.workers.Staged`, not `__main__.Staged`.
+    # Run the copy imported under its real name, so that what this module pickles is named by
+    # its real module, not `__main__`.
     from app.imports.lheo.workers import _worker_main as main
 
     sys.exit(main())
