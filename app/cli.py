@@ -27,7 +27,7 @@ def _db():
 @cli.command()
 def migrate() -> None:
     """Migre la base configurée (DATABASE_URL) à la dernière version."""
-    from app.migrate import upgrade_to_head
+    from app.core.migrate import upgrade_to_head
 
     upgrade_to_head(Settings().database_url)
     err.print("[green]Base à jour.[/green]")
@@ -38,7 +38,7 @@ def reindex() -> None:
     """Reconstruit l'index de recherche depuis la base (Meilisearch : index temporaire puis échange, sans coupure)."""
     import time
 
-    from app.migrate import upgrade_to_head
+    from app.core.migrate import upgrade_to_head
     from app.search.meili import MeiliError
     from app.search.port import EngineUnavailable
     from app.search.service import SearchService
@@ -68,7 +68,7 @@ def serve(
     """Migre la base puis sert l'API et la page conseiller."""
     import uvicorn
 
-    from app.migrate import upgrade_to_head
+    from app.core.migrate import upgrade_to_head
 
     upgrade_to_head(Settings().database_url)
     # Forwarded headers are believed only from TRUSTED_PROXIES, by the app itself (app/main.py).
@@ -80,7 +80,7 @@ def serve(
 def demo() -> None:
     """Charge le catalogue de démonstration livré dans seed/ (idempotent)."""
     from app.catalogue.demo import load_demo
-    from app.migrate import upgrade_to_head
+    from app.core.migrate import upgrade_to_head
 
     upgrade_to_head(Settings().database_url)
     report = load_demo(_db())

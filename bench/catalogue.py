@@ -30,7 +30,7 @@ from gen_lheo import iter_actions  # noqa: E402
 from app.catalogue.schemas import OfferIn  # noqa: E402
 from app.catalogue.service import OfferWrite, upsert_offers  # noqa: E402
 from app.core.db import Database  # noqa: E402
-from app.migrate import upgrade_to_head  # noqa: E402
+from app.core.migrate import upgrade_to_head  # noqa: E402
 from app.reference import communes  # noqa: E402
 
 SOURCES = ["carif-idf", "carif-ara", "carif-paca", "carif-hdf", "carif-ge", "carif-occ", "carif-naq",

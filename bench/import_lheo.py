@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     size_mb = feed.stat().st_size / 1e6
 
     from app.core.db import Database
-    from app.migrate import upgrade_to_head
+    from app.core.migrate import upgrade_to_head
 
     url = args.database_url
     if url is None:

@@ -117,9 +117,9 @@ def in_request(tmp: Path) -> float:
     from fastapi.testclient import TestClient
 
     from app.auth.keys import Role, create_key
+    from app.core.migrate import upgrade_to_head
     from app.core.settings import Settings
     from app.main import create_app
-    from app.migrate import upgrade_to_head
 
     url = f"sqlite:///{tmp}/bench.db"
     upgrade_to_head(url)

@@ -34,7 +34,7 @@ from app.catalogue.schemas import OfferIn  # noqa: E402
 from app.catalogue.service import OfferWrite  # noqa: E402
 from app.core.clock import paris_today  # noqa: E402
 from app.core.db import Database  # noqa: E402
-from app.migrate import upgrade_to_head  # noqa: E402
+from app.core.migrate import upgrade_to_head  # noqa: E402
 from app.reference import communes  # noqa: E402
 from bench.catalogue import write_batched  # noqa: E402
 

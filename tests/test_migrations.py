@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
-from app.migrate import alembic_config, upgrade_to_head
+from app.core.migrate import alembic_config, upgrade_to_head
 
 
 def _check(url: str) -> None:

@@ -29,7 +29,7 @@ def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, rechec
     """Run one import; returns the exit code (0 done, 1 refused or failed, 2 bad source name)."""
     from app.api.catalogue import SOURCE_PATTERN
     from app.core.db import Database
-    from app.migrate import upgrade_to_head
+    from app.core.migrate import upgrade_to_head
 
     if not re.fullmatch(SOURCE_PATTERN.strip("^$"), source):
         console.print(f"[red]Source invalide : « {source} »[/red] (minuscules, chiffres et tirets, ex. carif-idf).")

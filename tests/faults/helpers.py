@@ -16,7 +16,7 @@ import httpx
 
 from app.auth.keys import Role, create_key
 from app.core.db import Database
-from app.migrate import upgrade_to_head
+from app.core.migrate import upgrade_to_head
 from bench.live_server import LiveServer
 from bench.services import MEILI_BIN, PG_BIN, Meili, Postgres  # noqa: F401 - re-exported for the tests
 

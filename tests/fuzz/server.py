@@ -9,7 +9,7 @@ from pathlib import Path
 from app.auth.keys import Role, create_key
 from app.catalogue.demo import load_demo
 from app.core.db import Database
-from app.migrate import upgrade_to_head
+from app.core.migrate import upgrade_to_head
 from bench.live_server import LiveServer
 
 SYNC_SOURCE = "carif-idf"

@@ -70,8 +70,8 @@ def test_snapshot_store_builds_the_same_candidates_as_from_records(tmp_path):
     from app.catalogue import repository as repo
     from app.catalogue.demo import load_demo
     from app.core.db import Database
+    from app.core.migrate import upgrade_to_head
     from app.matching.store import candidates_from
-    from app.migrate import upgrade_to_head
 
     url = f"sqlite:///{tmp_path}/c.db"
     upgrade_to_head(url)

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from app.auth.keys import Role, create_key
 from app.core.db import Database
-from app.migrate import upgrade_to_head
+from app.core.migrate import upgrade_to_head
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Prescription, PrescriptionEvent
 from bench.live_server import LiveServer

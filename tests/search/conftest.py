@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.migrate import upgrade_to_head
 from app.main import create_app
-from app.migrate import upgrade_to_head
 from app.search.meili import MeiliClient
 from tests.conftest import Api, make_settings
 from tests.services import create_database, drop_database

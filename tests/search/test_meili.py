@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.core.db import Database
+from app.core.migrate import upgrade_to_head
 from app.main import create_app
-from app.migrate import upgrade_to_head
 from app.search.meili import MeiliClient, MeiliEngine, index_settings, settings_differ
 from app.search.models import SearchIndexerState
 from app.search.port import SearchQuery

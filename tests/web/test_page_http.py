@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.migrate import upgrade_to_head
 from app.main import create_app
-from app.migrate import upgrade_to_head
 from app.web.page import STATIC_DIR
 from tests.conftest import make_settings
 
