@@ -140,7 +140,8 @@ def keys_create(
     contact: Annotated[str | None, typer.Option(help="Contact, montré aux organismes")] = None,
 ) -> None:
     """Crée une clé ; la clé est affichée une seule fois, seule sur la dernière ligne."""
-    from app.auth.keys import Role, create_key
+    from app.auth.keys import create_key
+    from app.reference.roles import Role
 
     try:
         role_e = Role(role)

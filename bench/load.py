@@ -46,11 +46,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 import httpx  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from app.auth.keys import Role, create_key  # noqa: E402
+from app.auth.keys import create_key  # noqa: E402
 from app.catalogue.models import Offer, TrainingSession  # noqa: E402
 from app.core.clock import paris_today  # noqa: E402
 from app.core.db import Database  # noqa: E402
 from app.prescriptions.models import Prescription  # noqa: E402
+from app.reference.roles import Role  # noqa: E402
 from bench.http_load import MixEntry, percentile, request_bytes, run_mix  # noqa: E402
 from bench.live_server import LiveServer  # noqa: E402
 from bench.match import profiles  # noqa: E402

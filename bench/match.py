@@ -30,9 +30,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from app.auth.keys import Role, create_key  # noqa: E402
+from app.auth.keys import create_key  # noqa: E402
 from app.catalogue.models import Offer, TrainingSession  # noqa: E402
 from app.reference import communes  # noqa: E402
+from app.reference.roles import Role  # noqa: E402
 from bench.catalogue import db_url, ensure_catalogue  # noqa: E402
 from bench.http_load import percentile, request_bytes, run_load  # noqa: E402
 from bench.live_server import LiveServer  # noqa: E402

@@ -36,11 +36,12 @@ import httpx  # noqa: E402
 from sqlalchemy import func  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from app.auth.keys import Role, create_key  # noqa: E402
+from app.auth.keys import create_key  # noqa: E402
 from app.catalogue.models import TrainingSession  # noqa: E402
 from app.core.db import Database  # noqa: E402
 from app.core.migrate import upgrade_to_head  # noqa: E402
 from app.prescriptions.models import Prescription  # noqa: E402
+from app.reference.roles import Role  # noqa: E402
 from bench.live_server import LiveServer  # noqa: E402
 
 OFFERS = 10

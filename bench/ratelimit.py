@@ -116,10 +116,11 @@ def in_request(tmp: Path) -> float:
     request in one app (`limiter.enabled` is read per request), so machine noise hits both alike."""
     from fastapi.testclient import TestClient
 
-    from app.auth.keys import Role, create_key
+    from app.auth.keys import create_key
     from app.core.migrate import upgrade_to_head
     from app.core.settings import Settings
     from app.main import create_app
+    from app.reference.roles import Role
 
     url = f"sqlite:///{tmp}/bench.db"
     upgrade_to_head(url)

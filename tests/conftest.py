@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi.testclient import TestClient
 
-from app.auth.keys import Role, create_key
+from app.auth.keys import create_key
 from app.core.migrate import upgrade_to_head
 from app.core.settings import Settings
 from app.main import create_app
+from app.reference.roles import Role
 from tests.services import create_database, drop_database
 
 pytest_plugins = ["tests.services"]

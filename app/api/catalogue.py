@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from pydantic import BaseModel
 
 from app.api.deps import PUBLIC, WRITERS, ReadDB, SettingsDep, WriteDB
+from app.api.params import ExternalIdPath, Id, SourcePath
 from app.auth.keys import Principal
 from app.catalogue import repository as repo
 from app.catalogue import service
@@ -22,11 +23,6 @@ from app.reference.sectors import Sector
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 
-SOURCE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,59}$"
-SourcePath = Annotated[str, Path(pattern=SOURCE_PATTERN, description="Source, e.g. carif-idf or of-<siret>")]
-# Starts with a letter or digit: "." and ".." would be dot-segments, which clients and proxies collapse.
-ExternalIdPath = Annotated[str, Path(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
-Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class OfferPage(BaseModel):

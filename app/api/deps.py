@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from app.auth.keys import Principal, Role, principal_of, verify_key
+from app.auth.keys import Principal, principal_of, verify_key
 from app.core.db import Database
 from app.core.problems import Forbidden, Unauthorized
 from app.core.settings import Settings
+from app.reference.roles import Role
 
 _AUTH_HEADERS = {"WWW-Authenticate": 'Bearer realm="parcours-fle"'}
 

@@ -10,28 +10,29 @@ import tempfile
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlmodel import select as sqlmodel_select
 from starlette.concurrency import run_in_threadpool
 
-from app.api.catalogue import SOURCE_PATTERN
 from app.api.deps import ADMINS, Access, ReadDB, SettingsDep
-from app.auth.keys import Principal, Role
+from app.api.params import Id
+from app.auth.keys import Principal
 from app.catalogue.models import ImportRun, Offer, OfferSource
+from app.catalogue.schemas import SOURCE_PATTERN
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
 from app.imports.lheo.document import LheoDocumentError
 from app.imports.lheo.workers import MappingWorkerError
 from app.imports.service import Actor, ImportReport, run_import
+from app.reference.roles import Role
 
 log = logging.getLogger("parcours_fle.imports")
 router = APIRouter(prefix="/v1", tags=["imports"])
 
 IMPORTERS = Access(Role.SYNC, Role.ADMIN)
-Id = Annotated[int, Path(ge=1, le=2**62)]
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # bytes of a body kept in memory before the spool goes to disk
 _PROBLEM = {"content": {"application/problem+json": {}}}
 

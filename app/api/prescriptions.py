@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import ADVISERS, WRITERS, Access, ReadDB, SettingsDep
-from app.auth.keys import Principal, Role
+from app.api.params import Id
+from app.auth.keys import Principal
 from app.core.db import Database
 from app.core.pagination import decode_cursor, encode_cursor
 from app.prescriptions import repository as repo
@@ -29,11 +30,11 @@ from app.prescriptions.schemas import (
     PrescriptionPatch,
 )
 from app.prescriptions.states import Status
+from app.reference.roles import Role
 
 router = APIRouter(prefix="/v1", tags=["prescriptions"])
 
 PRESCRIPTION_PARTIES = Access(Role.ADVISER, Role.PROVIDER, Role.ADMIN)
-Id = Annotated[int, Path(ge=1, le=2**62)]
 IdempotencyKey = Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER, max_length=200,
                                               description="Rejouer la même requête sans second effet.")]
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag lu : 412 si la prescription a changé.")]

@@ -32,9 +32,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 
 from app.api.deps import _principal
-from app.auth.keys import Role
 from app.core.problems import Problem
 from app.core.settings import Settings
+from app.reference.roles import Role
 
 log = logging.getLogger("parcours_fle.ratelimit")
 

@@ -12,17 +12,10 @@ from sqlmodel import Session, select
 
 from app.auth.models import ApiKey
 from app.core.clock import utcnow
-from app.reference.base import RefEnum
+from app.reference.roles import Role
 
 KEY_PREFIX = "pfle"
 _HEX8 = re.compile(r"[0-9a-f]{8}")
-
-
-class Role(RefEnum):
-    ADVISER = ("adviser", "Conseiller", "France Travail, mission locale, OFII : recherche, match, prescription.")
-    SYNC = ("sync", "Synchronisation CARIF", "Pousse les flux LHÉO d'une source.")
-    PROVIDER = ("provider", "Organisme de formation", "Publie ses offres, places, réponses et entrées.")
-    ADMIN = ("admin", "Administrateur", "Gère les clés et les tables de référence ; voit tout.")
 
 
 @dataclass(frozen=True)

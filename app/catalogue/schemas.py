@@ -19,6 +19,9 @@ from app.reference.levels import Level, Literacy
 from app.reference.publics import Public
 from app.reference.sectors import Sector
 
+# A source names who feeds offers: a CARIF (carif-idf) or an organisation publishing itself (of-<siret>).
+SOURCE_PATTERN = r"^[a-z0-9][a-z0-9-]{1,59}$"
+
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 

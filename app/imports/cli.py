@@ -27,7 +27,7 @@ CLI_MAX_BYTES = 64 * 1024**3  # the operator's own file: only a guard against a 
 def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, recheck: bool, console: Console,
                    workers: int | None = None) -> int:
     """Run one import; returns the exit code (0 done, 1 refused or failed, 2 bad source name)."""
-    from app.api.catalogue import SOURCE_PATTERN
+    from app.catalogue.schemas import SOURCE_PATTERN
     from app.core.db import Database
     from app.core.migrate import upgrade_to_head
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
-from app.auth.keys import Principal, Role
+from app.auth.keys import Principal
 from app.core.clock import paris_day, utcnow
 from app.core.etags import check_if_match
 from app.core.problems import Conflict, NotFound, Unprocessable
@@ -38,6 +38,7 @@ from app.prescriptions.states import (
     releases_place,
 )
 from app.reference.publics import expand_publics
+from app.reference.roles import Role
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed without doubt
 SYSTEM_NAME = "Expiration automatique"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from app.auth.keys import Role
 from app.reference.base import RefEnum
+from app.reference.roles import Role
 
 
 class Status(RefEnum):

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
-from app.auth.keys import Role
 from app.reference.catalogue_codes import Kind, Modality, SessionStatus
 from app.reference.funders import Funder
 from app.reference.levels import Level, Literacy, PermitGoal
 from app.reference.publics import Public
 from app.reference.refusal_reasons import RefusalReason
+from app.reference.roles import Role
 from app.reference.sectors import Sector, sector_rome_codes
 from app.reference.tension import TensionList
 

@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from app.api.deps import Access
-from app.auth.keys import Role
 from app.main import create_app
+from app.reference.roles import Role
 from tests.conftest import make_settings
 
 OPEN_ROUTES = {"/healthz", "/readyz", "/metrics", "/", "/openapi.json"}

@@ -111,7 +111,8 @@ def test_bad_query_is_422(api):
 def test_body_above_the_limit_is_413(database_url):
     app = create_app(make_settings(database_url, max_import_bytes=4096))
     with TestClient(app, raise_server_exceptions=False) as client:
-        from app.auth.keys import Role, create_key
+        from app.auth.keys import create_key
+        from app.reference.roles import Role
 
         with app.state.db.session(write=True) as s:
             key = create_key(s, role=Role.ADMIN, name="413")[1]
@@ -195,8 +196,9 @@ def test_one_import_per_source_at_a_time(api):
 def test_workers_over_http_and_an_interrupted_worker_is_503(database_url, monkeypatch):
     """IMPORT_WORKERS=2: the body goes to worker processes (same report as without); a worker killed
     at start → 503 problem, catalogue unchanged, the run recorded as failed."""
-    from app.auth.keys import Role, create_key
+    from app.auth.keys import create_key
     from app.imports.lheo.workers import ParallelMapper
+    from app.reference.roles import Role
 
     app = create_app(make_settings(database_url, import_workers=2))
     with TestClient(app, raise_server_exceptions=False) as client:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import httpx
 
-from app.auth.keys import Role, create_key
+from app.auth.keys import create_key
 from app.core.db import Database
 from app.core.migrate import upgrade_to_head
+from app.reference.roles import Role
 from bench.live_server import LiveServer
 from bench.services import MEILI_BIN, PG_BIN, Meili, Postgres  # noqa: F401 - re-exported for the tests
 

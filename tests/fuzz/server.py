@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.auth.keys import Role, create_key
+from app.auth.keys import create_key
 from app.catalogue.demo import load_demo
 from app.core.db import Database
 from app.core.migrate import upgrade_to_head
+from app.reference.roles import Role
 from bench.live_server import LiveServer
 
 SYNC_SOURCE = "carif-idf"

@@ -10,11 +10,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from app.auth.keys import Role, create_key
+from app.auth.keys import create_key
 from app.core.db import Database
 from app.core.migrate import upgrade_to_head
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Prescription, PrescriptionEvent
+from app.reference.roles import Role
 from bench.live_server import LiveServer
 from tests.api.factories import offer_body, session_body
 from tests.conftest import unique

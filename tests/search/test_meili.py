@@ -83,7 +83,8 @@ def test_writes_succeed_while_meilisearch_is_down_and_are_pushed_when_it_returns
                                     meili_index=uid))
     with TestClient(down, raise_server_exceptions=False) as c:
         key = c.app.state  # noqa: F841  (the app is up)
-        from app.auth.keys import Role, create_key
+        from app.auth.keys import create_key
+        from app.reference.roles import Role
 
         with down.state.db.session(write=True) as s:
             _, admin = create_key(s, role=Role.ADMIN, name="t")
@@ -130,7 +131,8 @@ def test_one_indexer_at_a_time(db_url, meili, uid):
 def test_reindex_rebuilds_through_a_temporary_index(db_url, meili, uid, monkeypatch):
     app = create_app(_settings(db_url, meili, uid))
     with TestClient(app) as c:
-        from app.auth.keys import Role, create_key
+        from app.auth.keys import create_key
+        from app.reference.roles import Role
 
         with app.state.db.session(write=True) as s:
             _, admin = create_key(s, role=Role.ADMIN, name="t")

@@ -92,7 +92,8 @@ def test_gzip_bomb_is_413_and_changes_nothing(database_url):
     bomb = gzip.compress(doc(b"", b"FLE " + b" " * (50 * 1024 * 1024)), compresslevel=9)
     assert len(bomb) < 64 * 1024
     with TestClient(app, raise_server_exceptions=False) as client:
-        from app.auth.keys import Role, create_key
+        from app.auth.keys import create_key
+        from app.reference.roles import Role
 
         with app.state.db.session(write=True) as s:
             key = create_key(s, role=Role.SYNC, source="carif-bomb", name="bomb")[1]

@@ -22,9 +22,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.api.observability import JsonFormatter
-from app.auth.keys import Role, create_key
+from app.auth.keys import create_key
 from app.core.db import Database
 from app.main import create_app
+from app.reference.roles import Role
 from bench.live_server import LiveServer
 from tests.api.factories import SIRET, offer_body, session_body
 from tests.conftest import make_settings, unique

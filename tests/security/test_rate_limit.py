@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.ratelimit import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
-from app.auth.keys import Role, create_key, revoke_key
+from app.auth.keys import create_key, revoke_key
 from app.main import create_app
+from app.reference.roles import Role
 from bench.live_server import LiveServer
 from tests.api.factories import offer_body
 from tests.conftest import make_settings, unique

@@ -14,10 +14,11 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from app.auth.keys import Role, create_key
+from app.auth.keys import create_key
 from app.catalogue.demo import load_demo
 from app.core.db import Database
 from app.core.migrate import upgrade_to_head
+from app.reference.roles import Role
 from bench.live_server import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
