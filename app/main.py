@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan,
                   dependencies=[Depends(ratelimit.rate_limit)])
     app.state.settings = settings
-    app.state.db = db
+    app.state.database = db
     app.state.metrics = Metrics()
     app.state.tension = load_tension(settings.tension_csv)
     app.state.snapshots = SnapshotStore()

@@ -129,7 +129,7 @@ def in_request(tmp: Path) -> float:
                               rate_limit_file=tmp / "req.sqlite3"))
     lat: dict[bool, list[float]] = {True: [], False: []}
     with TestClient(app) as client:
-        with app.state.db.session(write=True) as s:
+        with app.state.database.session(write=True) as s:
             headers = {"Authorization": f"Bearer {create_key(s, role=Role.ADVISER, name='bench')[1]}"}
         for i in range(6000):
             enabled = i % 2 == 0
@@ -138,7 +138,7 @@ def in_request(tmp: Path) -> float:
             client.get("/v1/search", headers=headers)
             if i >= 1000:
                 lat[enabled].append(time.perf_counter() - t0)
-    app.state.db.dispose()
+    app.state.database.dispose()
     off, on = statistics.median(lat[False]) * 1e6, statistics.median(lat[True]) * 1e6
     print(f"{'GET /v1/search, limiter off / on (interleaved)':58s} median {off:7.0f} µs / {on:7.0f} µs", flush=True)
     return on - off

@@ -52,7 +52,7 @@ class Api:
     def key(self, role: str, **scope) -> str:
         cache_key = (role, tuple(sorted(scope.items())))
         if cache_key not in self._keys:
-            with self.app.state.db.session(write=True) as s:
+            with self.app.state.database.session(write=True) as s:
                 _, key = create_key(s, role=Role(role), name=f"test {role}", **scope)
             self._keys[cache_key] = key
         return self._keys[cache_key]
@@ -75,4 +75,4 @@ def api(database_url: str) -> Iterator[Api]:
     app = create_app(make_settings(database_url))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, app=app)
-    app.state.db.dispose()
+    app.state.database.dispose()

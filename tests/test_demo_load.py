@@ -17,7 +17,7 @@ def test_week_shift_keeps_weekdays():
 
 
 def test_demo_loads_and_is_idempotent(api):
-    db = api.app.state.db
+    db = api.app.state.database
     first = load_demo(db, today=date(2027, 2, 10))
     assert first.offers >= 150 and first.sessions >= 400
     assert first.created + first.updated == first.offers

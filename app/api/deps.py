@@ -22,16 +22,16 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db(request: Request) -> Database:
-    return request.app.state.db
+    return request.app.state.database
 
 
 def read_session(request: Request) -> Iterator[Session]:
-    with request.app.state.db.session() as s:
+    with request.app.state.database.session() as s:
         yield s
 
 
 def write_session(request: Request) -> Iterator[Session]:
-    with request.app.state.db.session(write=True) as s:
+    with request.app.state.database.session(write=True) as s:
         yield s
 
 
@@ -52,7 +52,7 @@ def _principal(request: Request) -> Principal | None:
     token = _bearer(request)
     principal = None
     if token is not None:
-        with request.app.state.db.session() as s:
+        with request.app.state.database.session() as s:
             row = verify_key(s, token)
             if row is None:
                 raise Unauthorized("Clé d'API inconnue ou révoquée.", headers=_AUTH_HEADERS)

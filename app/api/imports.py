@@ -164,7 +164,7 @@ async def import_lheo(
         spool.seek(0)
         try:
             report: ImportReport = await run_in_threadpool(
-                run_import, request.app.state.db, spool, source=source, actor=Actor.of(principal), mode=mode,
+                run_import, request.app.state.database, spool, source=source, actor=Actor.of(principal), mode=mode,
                 dry_run=dry_run, max_bytes=max_bytes, recheck=recheck, workers=settings.import_workers)
         except LheoDocumentError as exc:
             raise _document_problem(exc, max_bytes) from None

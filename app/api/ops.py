@@ -36,7 +36,7 @@ def healthz() -> dict:
             responses={503: {"description": "Not ready (problem+json)"}})
 def readyz(request: Request) -> dict:
     try:
-        with request.app.state.db.session() as s:
+        with request.app.state.database.session() as s:
             repo.ping(s)
             search = request.app.state.search.status(s)
     except Exception:

@@ -43,7 +43,7 @@ _PROBLEM = {"content": {"application/problem+json": {}}}
 
 
 def _db(request: Request) -> Database:
-    return request.app.state.db
+    return request.app.state.database
 
 
 def _answer(outcome: Outcome, headers: dict[str, str] | None = None) -> JSONResponse:

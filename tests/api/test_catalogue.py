@@ -60,7 +60,7 @@ def test_restating_places_keeps_live_count(api):
     # Simulate two holds (prescriptions) directly in the database.
     from app.catalogue.models import TrainingSession
 
-    with api.app.state.db.session(write=True) as s:
+    with api.app.state.database.session(write=True) as s:
         row = s.get(TrainingSession, sid)
         row.places_available = 3
         s.add(row)

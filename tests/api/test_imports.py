@@ -114,7 +114,7 @@ def test_body_above_the_limit_is_413(database_url):
         from app.auth.keys import create_key
         from app.reference.roles import Role
 
-        with app.state.db.session(write=True) as s:
+        with app.state.database.session(write=True) as s:
             key = create_key(s, role=Role.ADMIN, name="413")[1]
         r = client.post("/v1/imports/lheo", params={"source": "carif-big"}, content=FEED,
                         headers={"Authorization": f"Bearer {key}", **XML})
@@ -124,7 +124,7 @@ def test_body_above_the_limit_is_413(database_url):
         r = client.post("/v1/imports/lheo", params={"source": "carif-big"}, content=bomb,
                         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/gzip"})
         assert r.status_code == 413 and r.json()["code"] == "too_large"
-    app.state.db.dispose()
+    app.state.database.dispose()
 
 
 def test_import_records_are_listed_for_admins(api):
@@ -178,10 +178,10 @@ def test_one_import_per_source_at_a_time(api):
     from app.imports.lock import ImportLock
 
     source = unique("carif-api-busy")
-    other = ImportLock(api.app.state.db, source)  # a live import elsewhere holds its source's lock
+    other = ImportLock(api.app.state.database, source)  # a live import elsewhere holds its source's lock
     assert other.acquire()
     try:
-        with api.app.state.db.session(write=True) as s:
+        with api.app.state.database.session(write=True) as s:
             s.add(ImportRun(source=source, mode="full", actor_name="other", actor_role="sync", status="running",
                             heartbeat_at=datetime.now(UTC)))
         r = post(api, source)
@@ -202,7 +202,7 @@ def test_workers_over_http_and_an_interrupted_worker_is_503(database_url, monkey
 
     app = create_app(make_settings(database_url, import_workers=2))
     with TestClient(app, raise_server_exceptions=False) as client:
-        with app.state.db.session(write=True) as s:
+        with app.state.database.session(write=True) as s:
             key = create_key(s, role=Role.ADMIN, name="workers")[1]
         auth = {"Authorization": f"Bearer {key}", **XML}
         source = unique("carif-api-workers")
@@ -225,4 +225,4 @@ def test_workers_over_http_and_an_interrupted_worker_is_503(database_url, monkey
         assert runs[0]["status"] == "failed" and "MappingWorkerError" in runs[0]["error"]
         page = client.get("/v1/offers", params={"limit": 200}).json()
         assert not [o for o in page["items"] if o["source"] == other]
-    app.state.db.dispose()
+    app.state.database.dispose()

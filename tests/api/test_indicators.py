@@ -55,7 +55,7 @@ def history(api):
     d1 = offer("D", insee="35238", funders=["region"], sectors=["services_a_la_personne"], rome=["K1302"],
                publics=[], start="2026-01-05", capacity=None, places=None)
 
-    db = api.app.state.db
+    db = api.app.state.database
     keys = api.key("adviser", organisation="FT"), api.key("provider", siret="13002526500013")
     with db.session() as s:
         adviser, provider = (principal_of(verify_key(s, k)) for k in keys)
@@ -202,7 +202,7 @@ def test_bad_parameters_are_422_and_roles(history):
 
 def test_anonymisation_keeps_the_indicators(history):
     before = {g: get(history, group_by=g).json()["items"] for g in ("month", "funder")}
-    report = anonymise(history.app.state.db, 1)  # everything closed is older than a month by now
+    report = anonymise(history.app.state.database, 1)  # everything closed is older than a month by now
     assert report.prescriptions >= 4 and report.entries >= 5
     for g, rows in before.items():
         assert get(history, group_by=g).json()["items"] == rows

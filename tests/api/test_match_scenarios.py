@@ -11,7 +11,7 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 
 @pytest.fixture(scope="module")
 def demo(api):
-    load_demo(api.app.state.db)
+    load_demo(api.app.state.database)
     return api
 
 

@@ -62,7 +62,7 @@ def patch(api, pid: int, headers: dict, status: str, **extra):
 
 
 def force_expiry_due(api, pid: int) -> None:
-    with api.app.state.db.session(write=True) as s:
+    with api.app.state.database.session(write=True) as s:
         s.execute(update(Prescription).where(Prescription.id == pid)
                   .values(expires_at=utcnow() - timedelta(minutes=1)))
 
@@ -73,7 +73,7 @@ def force_expiry_due(api, pid: int) -> None:
 def test_prescribe_holds_one_place(api):
     sid = new_session(api, places=5)
     before = api.get(f"/v1/sessions/{sid}")
-    with api.app.state.db.session() as s:
+    with api.app.state.database.session() as s:
         seq_before = s.get(TrainingSession, sid).change_seq
     r = prescribe(api, sid, "FT-0001", publics=["cir_signatory", "jobseeker"], note="Disponible le matin.")
     assert r.status_code == 201, r.text
@@ -91,7 +91,7 @@ def test_prescribe_holds_one_place(api):
     after = api.get(f"/v1/sessions/{sid}")
     assert after.json()["places_available"] == 4
     assert after.headers["ETag"] != before.headers["ETag"]  # session version bumped
-    with api.app.state.db.session() as s:  # stamped for the search index and the matching snapshot
+    with api.app.state.database.session() as s:  # stamped for the search index and the matching snapshot
         row = s.get(TrainingSession, sid)
         offer = s.get(Offer, row.offer_id)
         assert row.change_seq > seq_before and offer.change_seq == row.change_seq
@@ -260,7 +260,7 @@ def _bring_to(api, status: Status, sid: int) -> int:
     }
     if status is Status.EXPIRED:
         force_expiry_due(api, pid)
-        expire_due(api.app.state.db)
+        expire_due(api.app.state.database)
     for headers, to, extra in steps.get(status, []):
         assert patch(api, pid, headers, to, **extra).status_code == 200
     assert api.get(f"/v1/prescriptions/{pid}", headers=api.auth("admin")).json()["status"] == status.value
@@ -316,9 +316,9 @@ def test_releasing_transitions_give_the_place_back(api):
     assert patch(api, ids[2], provider(api), "entered").status_code == 200  # the held place becomes the entry
     assert places(api, sid) == 2
     force_expiry_due(api, ids[3])
-    assert expire_due(api.app.state.db) >= 1
+    assert expire_due(api.app.state.database) >= 1
     assert places(api, sid) == 3
-    with api.app.state.db.session() as s:
+    with api.app.state.database.session() as s:
         assert repo.place_ledger(s, sid) == {"held_now": 1, "taken_by_prescriptions": 1, "taken_by_entries": 0}
 
 
@@ -425,7 +425,7 @@ def test_list_filters_and_pagination(api):
 
 
 def _ref_of(api, sid: int) -> dict:
-    with api.app.state.db.session() as s:
+    with api.app.state.database.session() as s:
         row = s.get(TrainingSession, sid)
         offer = s.get(Offer, row.offer_id)
         return {"source": offer.source, "offer_external_id": offer.external_id, "session_external_id": row.external_id}
@@ -462,7 +462,7 @@ def test_entries_by_id_and_by_reference(api):
     detail = api.get(f"/v1/prescriptions/{pending['id']}", headers=provider(api)).json()
     assert detail["status"] == "entered" and detail["entered_on"] == today
     assert detail["history"][-1]["via"] == "entries" and detail["history"][-1]["role"] == "provider"
-    with api.app.state.db.session() as s:
+    with api.app.state.database.session() as s:
         entry = s.exec(select(Entry).where(Entry.prescription_id == pending["id"])).one()
         assert entry.publics == ["cir_signatory", "women"]
         assert repo.place_ledger(s, sid) == {"held_now": 2, "taken_by_prescriptions": 2, "taken_by_entries": 1}
@@ -522,11 +522,11 @@ def test_expiry_frees_the_place_and_logs_it(api):
     sid = new_session(api, places=2)
     pid = prescribe(api, sid).json()["id"]
     kept = prescribe(api, sid).json()["id"]
-    expire_due(api.app.state.db)  # nothing of ours is due yet
+    expire_due(api.app.state.database)  # nothing of ours is due yet
     assert places(api, sid) == 0
     assert api.get(f"/v1/prescriptions/{pid}", headers=api.auth("admin")).json()["status"] == "pending"
     force_expiry_due(api, pid)
-    assert expire_due(api.app.state.db) >= 1
+    assert expire_due(api.app.state.database) >= 1
     assert places(api, sid) == 1
     detail = api.get(f"/v1/prescriptions/{pid}", headers=api.auth("admin")).json()
     assert detail["status"] == "expired" and detail["place_held"] is False
@@ -538,7 +538,7 @@ def test_expiry_frees_the_place_and_logs_it(api):
     acc = prescribe(api, sid).json()["id"]
     patch(api, acc, provider(api), "accepted")
     force_expiry_due(api, acc)
-    expire_due(api.app.state.db)
+    expire_due(api.app.state.database)
     assert api.get(f"/v1/prescriptions/{acc}", headers=api.auth("admin")).json()["status"] == "accepted"
 
 
@@ -564,7 +564,7 @@ def test_expiry_run_twice_at_once_frees_each_place_once(api, database_url):
     for db in dbs:
         db.dispose()
     assert sum(counts) >= 6 and places(api, sid) == 6
-    with api.app.state.db.session() as s:
+    with api.app.state.database.session() as s:
         events = list(s.exec(select(PrescriptionEvent).where(PrescriptionEvent.prescription_id.in_(ids),
                                                               PrescriptionEvent.to_status == "expired")))
         assert sorted(e.prescription_id for e in events) == ids
@@ -617,7 +617,7 @@ def test_anonymise_closed_prescriptions(api):
     entered = prescribe(api, sid, "FT-OLD2").json()["id"]
     patch(api, entered, provider(api), "entered")
     active = prescribe(api, sid, "FT-NEW").json()["id"]
-    db = api.app.state.db
+    db = api.app.state.database
     # nothing is old enough yet
     anonymise(db, 1)
     assert api.get(f"/v1/prescriptions/{closed}", headers=api.auth("admin")).json()["jobseeker_ref"] == "FT-OLD1"

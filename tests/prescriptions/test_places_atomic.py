@@ -43,7 +43,7 @@ def test_give_back_respects_capacity_and_unknown(api):
                        headers=api.auth("admin")).json()["sessions"]
     full_cap = next(s["id"] for s in sessions if s["external_id"] == "A")
     unknown = next(s["id"] for s in sessions if s["external_id"] == "B")
-    with api.app.state.db.session(write=True) as s:
+    with api.app.state.database.session(write=True) as s:
         seq = repo.lock_catalogue(s)
         assert repo.give_place_back(s, full_cap, utcnow(), seq) is False  # already at capacity
         assert repo.give_place_back(s, unknown, utcnow(), seq) is False
@@ -58,7 +58,7 @@ def test_no_hold_on_a_withdrawn_offer(api):
     ext = unique("ATOM_")
     sid = api.put(f"/v1/offers/carif-idf/{ext}", json=offer_body(), headers=api.auth("admin")).json()["sessions"][0]["id"]
     assert api.delete(f"/v1/offers/carif-idf/{ext}", headers=api.auth("admin")).status_code == 204
-    with api.app.state.db.session(write=True) as s:
+    with api.app.state.database.session(write=True) as s:
         seq = repo.lock_catalogue(s)
         assert repo.take_place(s, sid, utcnow(), seq, require_open=True) is False
         assert repo.take_place(s, sid, utcnow(), seq, require_open=False) is True  # an entry still may

@@ -41,7 +41,7 @@ class SearchApi(Api):
         t0 = time.monotonic()
         if indexer is None:
             return 0.0
-        with self.app.state.db.session() as s:
+        with self.app.state.database.session() as s:
             while True:
                 status = indexer.status(s)
                 if status.state != "down" and status.lag == 0:
@@ -82,7 +82,7 @@ def sapi(request, tmp_path_factory) -> Iterator[SearchApi]:
         with TestClient(app, raise_server_exceptions=False) as client:
             yield SearchApi(client=client, app=app, engine=engine)
     finally:
-        app.state.db.dispose()
+        app.state.database.dispose()
         if meili_client is not None:
             for uid in (overrides["meili_index"], overrides["meili_index"] + "__rebuild"):
                 with contextlib.suppress(Exception):

@@ -75,7 +75,7 @@ def test_settings_are_applied_at_start_up(db_url, meili, uid):
         assert got["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
         assert got["localizedAttributes"] == [{"attributePatterns": ["*"], "locales": ["fra"]}]
         assert {"levels", "departements", "has_places", "_geo"} <= set(got["filterableAttributes"])
-    app.state.db.dispose()
+    app.state.database.dispose()
 
 
 def test_writes_succeed_while_meilisearch_is_down_and_are_pushed_when_it_returns(db_url, meili, uid):
@@ -86,7 +86,7 @@ def test_writes_succeed_while_meilisearch_is_down_and_are_pushed_when_it_returns
         from app.auth.keys import create_key
         from app.reference.roles import Role
 
-        with down.state.db.session(write=True) as s:
+        with down.state.database.session(write=True) as s:
             _, admin = create_key(s, role=Role.ADMIN, name="t")
         r = c.put("/v1/offers/carif-idf/DOWN_1", json=offer_body(title="Cours tatouinesque"),
                   headers={"Authorization": f"Bearer {admin}"})
@@ -98,7 +98,7 @@ def test_writes_succeed_while_meilisearch_is_down_and_are_pushed_when_it_returns
         assert r.status_code == 503 and r.json()["status"] == 503
         assert c.get("/v1/suggest", params={"q": "tatou"}).status_code == 503
         time.sleep(0.3)
-    down.state.db.dispose()
+    down.state.database.dispose()
     db = Database(db_url)
     with db.session() as s:
         row = s.get(SearchIndexerState, uid)
@@ -134,13 +134,13 @@ def test_reindex_rebuilds_through_a_temporary_index(db_url, meili, uid, monkeypa
         from app.auth.keys import create_key
         from app.reference.roles import Role
 
-        with app.state.db.session(write=True) as s:
+        with app.state.database.session(write=True) as s:
             _, admin = create_key(s, role=Role.ADMIN, name="t")
         for i in range(3):
             r = c.put(f"/v1/offers/carif-idf/RE_{i}", json=offer_body(title=f"Cours wombatesque {i}"),
                       headers={"Authorization": f"Bearer {admin}"})
             assert r.status_code == 201
-    app.state.db.dispose()
+    app.state.database.dispose()
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("MEILI_URL", meili.url)
     monkeypatch.setenv("MEILI_KEY", meili.key)

@@ -97,4 +97,4 @@ def test_other_workers_see_writes_at_once(sapi):
         assert sapi.delete(f"/v1/offers/carif-idf/{ext}", headers=sapi.auth(ADMIN)).status_code == 204
         sapi.settle()
         assert client.get("/v1/search", params={"q": "capybaresque"}).json()["total"] == 0
-    other.state.db.dispose()
+    other.state.database.dispose()

@@ -117,7 +117,7 @@ def test_no_personal_value_nor_key_in_the_app_logs(database_url, captured):
     app = create_app(make_settings(database_url, log_level="DEBUG", metrics_token="metrics-token-xyz"))
     captured.start()
     with TestClient(app, raise_server_exceptions=False) as client:
-        with app.state.db.session(write=True) as s:
+        with app.state.database.session(write=True) as s:
             keys = {"adviser": create_key(s, role=Role.ADVISER, name="Conseiller")[1],
                     "provider": create_key(s, role=Role.PROVIDER, siret=SIRET, name="OF")[1],
                     "admin": create_key(s, role=Role.ADMIN, name="Admin")[1]}

@@ -39,13 +39,13 @@ def limited(database_url, tmp_path):
         return c
 
     def key(role: Role = Role.ADVISER, **scope) -> dict[str, str]:
-        with app.state.db.session(write=True) as s:
+        with app.state.database.session(write=True) as s:
             return {"Authorization": f"Bearer {create_key(s, role=role, name='rl', **scope)[1]}"}
 
     yield app, client, key
     for c in clients:
         c.__exit__(None, None, None)
-    app.state.db.dispose()
+    app.state.database.dispose()
 
 
 def assert_429(r) -> int:
@@ -152,7 +152,7 @@ def test_revoking_a_key_takes_effect_at_once(limited):
     app, client, key = limited
     c, headers = client(), key()
     assert c.get("/v1/search", headers=headers).status_code == 200
-    with app.state.db.session(write=True) as s:
+    with app.state.database.session(write=True) as s:
         revoke_key(s, headers["Authorization"].split("_")[1])
     assert c.get("/v1/search", headers=headers).status_code == 401
 

@@ -28,7 +28,7 @@ def client(tmp_path_factory):
     app = create_app(make_settings(url, public_catalogue=False))
     with TestClient(app) as c:
         yield c
-    app.state.db.dispose()
+    app.state.database.dispose()
 
 
 def csp_directives(header: str) -> dict[str, list[str]]:
