@@ -7,7 +7,8 @@ Deterministic: the curated towns, organisations and course templates of `seed/de
 seed/README.md), varied by a `random.Random` with a fixed seed; no clock, no network. Every
 organisation and SIRET is fictional (the SIRETs are 14 digits and pass the Luhn check); towns, INSEE
 codes, postcodes and coordinates are real (INSEE COG 2024, as in `app/reference/data/communes.csv`);
-ROME codes are ROME v4.60 and match each offer's sectors.
+ROME codes are ROME v4.60 and match each offer's sectors. The catalogue depends on the order of
+the random draws (and of the rows in the data files): tests/seed pins it to the committed file.
 
 Dates are written relative to REFERENCE_DATE (a Monday), stored at the top of the JSON as
 `reference_date`: the loader shifts every date by a whole number of weeks so that the reference
