@@ -17,14 +17,14 @@ def test_week_shift_keeps_weekdays():
 
 
 def test_demo_loads_and_is_idempotent(api):
-    db = api.app.state.database
-    first = load_demo(db, today=date(2027, 2, 10))
+    database = api.app.state.database
+    first = load_demo(database, today=date(2027, 2, 10))
     assert first.offers >= 150 and first.sessions >= 400
     assert first.created + first.updated == first.offers
-    again = load_demo(db, today=date(2027, 2, 11))  # same week: nothing changes
+    again = load_demo(database, today=date(2027, 2, 11))  # same week: nothing changes
     assert again.unchanged == again.offers
-    with db.session() as s:
-        assert count_live_sessions(s) >= 400
+    with database.session() as db:
+        assert count_live_sessions(db) >= 400
     page = api.get("/v1/offers", params={"region": "11", "limit": 200}).json()
     assert len(page["items"]) >= 40
     starts = [s["start_date"] for o in page["items"] for s in o["sessions"] if s["start_date"]]
