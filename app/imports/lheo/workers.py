@@ -44,13 +44,8 @@ from app.catalogue.rows import OfferWrite, prepare_offer
 from app.catalogue.schemas import Location, LocationIn, OfferIn
 from app.core.problems import Unprocessable
 from app.imports.items import ParsedOffer, Rejected, SourceRow, Staged, StagedItem
-from app.imports.lheo.document import (
-    DEFAULT_MAX_BYTES,
-    LheoDocumentError,
-    LheoItem,
-    items_of,
-    iter_formations,
-)
+from app.imports.lheo.formation import LheoItem, items_of
+from app.imports.lheo.reader import DEFAULT_MAX_BYTES, LheoDocumentError, iter_formations
 
 BATCH_FORMATIONS = 32  # formations per message from a worker
 QUEUE_DEPTH = 32  # messages a worker may have waiting: bounds memory when the writer is slower
