@@ -6,30 +6,30 @@ import re
 from collections.abc import Iterable, Sequence
 
 from app.imports.lheo.rules.kind import FORMACODES_FLE_PRO
-from app.imports.lheo.rules.text import fold_joined
+from app.imports.lheo.rules.text import Vocabulary, fold_joined
 from app.reference.catalogue_codes import Kind
 from app.reference.sectors import Sector, sectors_for_rome
 
 _ROME = re.compile(r"^[A-N]\d{4}$")
 _FORMACODE = re.compile(r"^\d{5}$")
 
-_SECTOR_WORDS: list[tuple[Sector, re.Pattern[str]]] = [
-    (Sector.SERVICES_A_LA_PERSONNE, re.compile(r"\bservices? (?:a|aux) (?:la )?personnes?\b|\baide a domicile\b|"
-                                               r"\bauxiliaires? de vie\b|\bassistante?s? maternel")),
-    (Sector.HOTELLERIE_RESTAURATION, re.compile(r"\bhotellerie\b|\brestauration\b|\bcommis de cuisine\b|"
-                                                r"\bcuisine\b|\bserveur|\bplonge")),
-    (Sector.BTP, re.compile(r"\bbtp\b|\bbatiment\b|\btravaux publics\b|\bchantiers?\b|\bmaconn")),
-    (Sector.PROPRETE, re.compile(r"\bproprete\b|\bnettoyage\b|\bagents? d'entretien\b")),
-    (Sector.LOGISTIQUE, re.compile(r"\blogistique\b|\bmagasinage\b|\bpreparat(?:eur|ion) de commandes?\b|\bcariste")),
-    (Sector.AGRICULTURE, re.compile(r"\bagricole\b|\bagriculture\b|\bmaraichage\b|\bespaces verts\b|\bviticulture\b")),
-    (Sector.AGROALIMENTAIRE, re.compile(r"\bagro-?alimentaire\b")),
-    (Sector.INDUSTRIE, re.compile(r"\bindustrie\b|\bindustriel|\bsoudure\b|\businage\b")),
-    (Sector.SECURITE_PRIVEE, re.compile(r"\bsecurite privee\b|\bagents? de securite\b|\bsurveillance\b")),
-    (Sector.SANTE, re.compile(r"\bsante\b|\baides?-soignant|\bhospitali|\bsoins\b")),
-    (Sector.TRANSPORT, re.compile(r"\btransports?\b|\bchauffeur|\bconduite de\b")),
-    (Sector.COMMERCE, re.compile(r"\bcommerce\b|\bvente\b|\bvendeu|\bcaisse\b|\bgrande distribution\b")),
-    (Sector.NUMERIQUE, re.compile(r"\bnumerique\b|\binformatique\b")),
-]
+_SECTOR_WORDS = Vocabulary({
+    Sector.SERVICES_A_LA_PERSONNE: r"\bservices? (?:a|aux) (?:la )?personnes?\b|\baide a domicile\b|"
+                                   r"\bauxiliaires? de vie\b|\bassistante?s? maternel",
+    Sector.HOTELLERIE_RESTAURATION: r"\bhotellerie\b|\brestauration\b|\bcommis de cuisine\b|"
+                                    r"\bcuisine\b|\bserveur|\bplonge",
+    Sector.BTP: r"\bbtp\b|\bbatiment\b|\btravaux publics\b|\bchantiers?\b|\bmaconn",
+    Sector.PROPRETE: r"\bproprete\b|\bnettoyage\b|\bagents? d'entretien\b",
+    Sector.LOGISTIQUE: r"\blogistique\b|\bmagasinage\b|\bpreparat(?:eur|ion) de commandes?\b|\bcariste",
+    Sector.AGRICULTURE: r"\bagricole\b|\bagriculture\b|\bmaraichage\b|\bespaces verts\b|\bviticulture\b",
+    Sector.AGROALIMENTAIRE: r"\bagro-?alimentaire\b",
+    Sector.INDUSTRIE: r"\bindustrie\b|\bindustriel|\bsoudure\b|\businage\b",
+    Sector.SECURITE_PRIVEE: r"\bsecurite privee\b|\bagents? de securite\b|\bsurveillance\b",
+    Sector.SANTE: r"\bsante\b|\baides?-soignant|\bhospitali|\bsoins\b",
+    Sector.TRANSPORT: r"\btransports?\b|\bchauffeur|\bconduite de\b",
+    Sector.COMMERCE: r"\bcommerce\b|\bvente\b|\bvendeu|\bcaisse\b|\bgrande distribution\b",
+    Sector.NUMERIQUE: r"\bnumerique\b|\binformatique\b",
+})
 
 
 def valid_codes(codes: Iterable[str | None], kind: str) -> tuple[list[str], list[str]]:
@@ -68,9 +68,7 @@ def sectors(*, rome_codes: Sequence[str], title: str | None, objective: str | No
                 out.append(s)
     if kind is Kind.FLE_PRO or FORMACODES_FLE_PRO & set(formacodes):
         text = fold_joined(title, objective)
-        for s, rx in _SECTOR_WORDS:
-            if s not in out and rx.search(text):
-                out.append(s)
+        _SECTOR_WORDS.add_named(text, out)
     if not out and kind is not Kind.FLE_PRO:
         out.append(Sector.TOUS_SECTEURS)
     return out

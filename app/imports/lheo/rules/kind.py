@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from app.imports.lheo.rules.text import Needs, fold, fold_joined, join_texts
+from app.imports.lheo.rules.text import Needs, Vocabulary, fold, fold_joined, join_texts
 from app.reference.catalogue_codes import Kind
 from app.reference.funders import Funder
 
@@ -14,24 +14,24 @@ FORMACODE_ALPHA = "15043"
 FORMACODES_FLE_PRO: frozenset[str] = frozenset({"15226", "15217"})
 PUBLIC_ANALPHABETE = "81021"
 
-# (label shown in reasons, pattern on folded text)
-_FLE_KEYWORDS: list[tuple[str, re.Pattern[str]]] = [
-    ("français langue étrangère", re.compile(r"\bfrancais,? langue etrangere\b")),
-    ("FLE", re.compile(r"\bfle\b")),
-    ("FLI", re.compile(r"\bfli\b|\bfrancais,? langue d'integration\b")),
-    ("français langue seconde", re.compile(r"\bfrancais,? langue seconde\b")),
-    ("alphabétisation", re.compile(r"\balphabetisation\b")),
-    ("pré/post-alpha", re.compile(r"\b(?:pre|post)[- ]?alpha(?:betisation)?\b")),
-    ("français à visée professionnelle/sociale",
-     re.compile(r"\bfrancais (?:a|en|de) visees? (?:professionnelle|sociale|socio-?professionnelle|"
-                r"d'insertion|communicative)s?\b")),
-    ("français sur objectif spécifique", re.compile(r"\bfrancais sur objectifs? specifiques?\b")),
-    ("français pour allophones", re.compile(r"\ballophones?\b|\bfrancais pour (?:les )?(?:etrangers|migrants)\b")),
-    ("certification DELF/DALF/DILF/TCF/TEF", re.compile(r"\b(?:delf|dalf|dilf|tcf|tef)\b")),
-    ("DCL FLE", re.compile(r"\bdcl[- ]fle\b")),
-    ("atelier sociolinguistique", re.compile(r"\bateliers? socio-?linguistiques?\b")),
-    ("contrat d'intégration républicaine", re.compile(r"\bcontrat d'integration republicaine\b")),
-]
+# label shown in reasons → pattern on folded text
+_FLE_KEYWORDS = Vocabulary({
+    "français langue étrangère": r"\bfrancais,? langue etrangere\b",
+    "FLE": r"\bfle\b",
+    "FLI": r"\bfli\b|\bfrancais,? langue d'integration\b",
+    "français langue seconde": r"\bfrancais,? langue seconde\b",
+    "alphabétisation": r"\balphabetisation\b",
+    "pré/post-alpha": r"\b(?:pre|post)[- ]?alpha(?:betisation)?\b",
+    "français à visée professionnelle/sociale":
+        r"\bfrancais (?:a|en|de) visees? (?:professionnelle|sociale|socio-?professionnelle|"
+        r"d'insertion|communicative)s?\b",
+    "français sur objectif spécifique": r"\bfrancais sur objectifs? specifiques?\b",
+    "français pour allophones": r"\ballophones?\b|\bfrancais pour (?:les )?(?:etrangers|migrants)\b",
+    "certification DELF/DALF/DILF/TCF/TEF": r"\b(?:delf|dalf|dilf|tcf|tef)\b",
+    "DCL FLE": r"\bdcl[- ]fle\b",
+    "atelier sociolinguistique": r"\bateliers? socio-?linguistiques?\b",
+    "contrat d'intégration républicaine": r"\bcontrat d'integration republicaine\b",
+})
 _ASL_CAPS = Needs(re.compile(r"\bASL\b"), "ASL")
 
 
@@ -47,9 +47,9 @@ def fle_evidence(formacodes: Sequence[str], title: str | None, objective: str | 
         return f"Formacode {hits[0]}"
     raw = join_texts(title, objective, content)
     text = fold_joined(title, objective, content)
-    for label, rx in _FLE_KEYWORDS:
-        if rx.search(text):
-            return f"mot-clé « {label} »"
+    label = _FLE_KEYWORDS.first_in(text)
+    if label is not None:
+        return f"mot-clé « {label} »"
     if _ASL_CAPS.search(raw):
         return "mot-clé « ASL »"
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from app.imports.lheo.rules.text import Needs, fold
+from app.imports.lheo.rules.text import Needs, Vocabulary, fold
 from app.reference.catalogue_codes import Kind
 from app.reference.publics import Public, public_from_formacode
 
@@ -28,18 +28,18 @@ _RESTRICT = Needs(re.compile(
     r"limite(?:e|s|es)?|ouvert(?:e|s|es)? (?:uniquement|seulement|exclusivement))\b(?: (?:a|aux|au|pour))?"),
     "reserve", "uniquement", "exclusivement", "seulement", "strictement", "limite")
 _WINDOW_END = re.compile(r"[.;!?\n]|\bet (?:aux?|les) (?:autres|tous)\b")
-_PUBLIC_WORDS: list[tuple[Public, re.Pattern[str]]] = [
-    (Public.BPI, re.compile(r"\bprotection internationale\b|\bbpi\b|\brefugies?\b|\bprotection subsidiaire\b")),
-    (Public.CIR_SIGNATORY, re.compile(r"\bsignataires? du (?:cir|contrat d'integration)|\bcontrat d'integration "
-                                      r"republicaine\b|\bcir\b|\bprescrits? par l'ofii\b|\borientes? par l'ofii\b")),
-    (Public.JOBSEEKER, re.compile(r"\bdemandeu(?:r|rs|se|ses) d'emploi\b|\binscrits? (?:a|chez) france travail\b")),
-    (Public.RSA, re.compile(r"\b(?:allocataires?|beneficiaires?) du rsa\b|\brsa\b")),
-    (Public.UNDER_26, re.compile(r"\bmoins de 26 ans\b|\b1[68][- ]2[56] ans\b|\bjeunes\b")),
-    (Public.EMPLOYEE, re.compile(r"\bsalarie(?:e|s|es)?\b")),
-    (Public.WOMEN, re.compile(r"\bfemmes\b|\bmeres\b")),
-    (Public.IMMIGRANT, re.compile(r"\bprimo-?arrivant|\betrange(?:r|rs|re|res)\b|\bimmigre|\bmigrants?\b|\bressortissants? "
-                                  r"(?:etrangers|de pays tiers)\b")),
-]
+_PUBLIC_WORDS = Vocabulary({
+    Public.BPI: r"\bprotection internationale\b|\bbpi\b|\brefugies?\b|\bprotection subsidiaire\b",
+    Public.CIR_SIGNATORY: r"\bsignataires? du (?:cir|contrat d'integration)|\bcontrat d'integration "
+                          r"republicaine\b|\bcir\b|\bprescrits? par l'ofii\b|\borientes? par l'ofii\b",
+    Public.JOBSEEKER: r"\bdemandeu(?:r|rs|se|ses) d'emploi\b|\binscrits? (?:a|chez) france travail\b",
+    Public.RSA: r"\b(?:allocataires?|beneficiaires?) du rsa\b|\brsa\b",
+    Public.UNDER_26: r"\bmoins de 26 ans\b|\b1[68][- ]2[56] ans\b|\bjeunes\b",
+    Public.EMPLOYEE: r"\bsalarie(?:e|s|es)?\b",
+    Public.WOMEN: r"\bfemmes\b|\bmeres\b",
+    Public.IMMIGRANT: r"\bprimo-?arrivant|\betrange(?:r|rs|re|res)\b|\bimmigre|\bmigrants?\b|\bressortissants? "
+                      r"(?:etrangers|de pays tiers)\b",
+})
 
 
 def publics_from_text(*texts: str | None) -> list[Public]:
@@ -52,7 +52,5 @@ def publics_from_text(*texts: str | None) -> list[Public]:
             rest = t[m.end():m.end() + 200]
             end = _WINDOW_END.search(rest)
             window = rest[:end.start()] if end else rest
-            for public, rx in _PUBLIC_WORDS:
-                if public not in out and rx.search(window):
-                    out.append(public)
+            _PUBLIC_WORDS.add_named(window, out)
     return out

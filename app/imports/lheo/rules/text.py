@@ -2,15 +2,17 @@
 
 Text matching runs on *folded* text (lower case, accents removed, typographic quotes and dashes
 normalised), except for a few acronyms that are only trusted in capitals (ASL, CIR). `Needs` wraps
-a rule's pattern with the words any match must contain, so most texts are passed over cheaply.
+a rule's pattern with the words any match must contain, so most texts are passed over cheaply;
+`Vocabulary` holds labels with the words that name them.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]{0,500})?/?>")
 _EMPTY_MARKERS = {"", "-", "--", ".", "_", "/"}
@@ -72,6 +74,31 @@ class Needs:
             if w in text:
                 return self.rx.finditer(text)
         return iter(())
+
+
+Label = TypeVar("Label")
+
+
+class Vocabulary(Generic[Label]):
+    """Labels, each with the words that name it (a pattern on folded text), in order."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, words: Mapping[Label, str]) -> None:
+        self.entries = [(label, re.compile(rx)) for label, rx in words.items()]
+
+    def first_in(self, text: str) -> Label | None:
+        """The first label (in order) whose words occur in `text`."""
+        for label, rx in self.entries:
+            if rx.search(text):
+                return label
+        return None
+
+    def add_named(self, text: str, out: list[Label]) -> None:
+        """Append to `out` every label named in `text` that it does not hold yet."""
+        for label, rx in self.entries:
+            if label not in out and rx.search(text):
+                out.append(label)
 
 
 def join_texts(*texts: str | None) -> str:
