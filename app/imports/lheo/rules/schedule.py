@@ -62,7 +62,23 @@ def parse_schedule(text: str | None) -> tuple[list[dict[str, str]], list[str]]:
     t = fold(text)
     if not t or not _ANY_DIGIT.search(t):  # no hour can be stated: nothing to read, nothing half-said
         return [], []
-    groups: list[tuple[list[Day], list[tuple[str, str]]]] = []
+    groups, bad = _day_groups(t)
+    if not groups:
+        return [], []
+    if bad or any(not d or not r for d, r in groups):
+        has_info = any(d for d, _ in groups) and any(r for _, r in groups)
+        return [], (["horaires partiellement indiqués dans le rythme : emploi du temps laissé inconnu"]
+                    if has_info or bad else [])
+    return _slots(groups), []
+
+
+_Group = tuple[list[Day], list[tuple[str, str]]]  # days, and the (start, end) hours they share
+
+
+def _day_groups(t: str) -> tuple[list[_Group], bool]:
+    """Days and hours as stated, in order, grouped (a day named after hours starts a new group);
+    True when an hour range could not be read."""
+    groups: list[_Group] = []
     days: list[Day] = []
     ranges: list[tuple[str, str]] = []
     bad = False
@@ -91,12 +107,10 @@ def parse_schedule(text: str | None) -> tuple[list[dict[str, str]], list[str]]:
         days.extend(d for d in new if d not in days)
     if days or ranges:
         groups.append((days, ranges))
-    if not groups:
-        return [], []
-    if bad or any(not d or not r for d, r in groups):
-        has_info = any(d for d, _ in groups) and any(r for _, r in groups)
-        return [], (["horaires partiellement indiqués dans le rythme : emploi du temps laissé inconnu"]
-                    if has_info or bad else [])
+    return groups, bad
+
+
+def _slots(groups: list[_Group]) -> list[dict[str, str]]:
     slots: list[dict[str, str]] = []
     for ds, rs in groups:
         for d in ds:
@@ -105,7 +119,7 @@ def parse_schedule(text: str | None) -> tuple[list[dict[str, str]], list[str]]:
                 if slot not in slots:
                     slots.append(slot)
     slots.sort(key=lambda s: (_DAY_ORDER.index(Day(s["day"])), s["start"]))
-    return slots, []
+    return slots
 
 
 def _day_span(a: str, b: str) -> list[Day]:
