@@ -948,3 +948,13 @@ def test_mapper_fingerprint_covers_rules_and_reference_data():
     from app.imports.lheo.sources import mapper_fingerprint
 
     assert len(mapper_fingerprint()) == 32 and mapper_fingerprint() == mapper_fingerprint()
+
+
+def test_mapper_fingerprint_covers_every_module_of_the_format():
+    from app.imports.lheo.sources import fingerprinted_files
+
+    files = {Path(f).resolve() for f in fingerprinted_files()}
+    lheo = ROOT / "app" / "imports" / "lheo"
+    assert set(lheo.rglob("*.py")) <= files and (lheo / "rules" / "levels.py") in files
+    assert set((ROOT / "app" / "reference").glob("*.py")) <= files
+    assert (ROOT / "app" / "catalogue" / "schemas.py") in files

@@ -26,10 +26,18 @@ _PERSONAL_FIELDS = ("civilite", "nom", "prenom", "portable", "courriel")
 
 @functools.cache
 def mapper_fingerprint() -> bytes:
-    """Digest of everything that decides how a fragment maps: every module of this package (rules
-    included), the schemas and the reference tables (code and data, communes included since importers
-    resolve places with them). Any change makes every stored `source_hash` stale, so the next import
-    maps all again."""
+    """Digest of everything that decides how a fragment maps (`fingerprinted_files`). Any change
+    makes every stored `source_hash` stale, so the next import maps all again."""
+    h = hashlib.sha256()
+    for path in fingerprinted_files():
+        with open(path, "rb") as fh:
+            h.update(os.path.basename(path).encode() + b"\0" + hashlib.sha256(fh.read()).digest())
+    return h.digest()
+
+
+def fingerprinted_files() -> list[str]:
+    """Every module of this package (rules included, at any depth), the schemas and the reference
+    tables (code and data, communes included since importers resolve places with them)."""
     here = os.path.dirname(os.path.abspath(__file__))
     app_dir = os.path.dirname(os.path.dirname(here))
     ref = os.path.join(app_dir, "reference")
@@ -38,11 +46,7 @@ def mapper_fingerprint() -> bytes:
     for folder in (ref, os.path.join(ref, "data")):
         if os.path.isdir(folder):
             files += sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith((".py", ".csv")))
-    h = hashlib.sha256()
-    for path in files:
-        with open(path, "rb") as fh:
-            h.update(os.path.basename(path).encode() + b"\0" + hashlib.sha256(fh.read()).digest())
-    return h.digest()
+    return files
 
 
 def source_digest(fragment: str, version: str) -> str:
