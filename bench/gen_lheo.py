@@ -4,7 +4,7 @@
                                        [--sessions-per-action 3] [--anchor 2026-09-01]
 
 `--offers` counts actions (one catalogue offer each); about 10 % are not FLE (to be skipped).
-Every mapping path of `app.imports.lheo.document` is exercised: all funder codes (with programme texts),
+Every mapping path of `app.imports.lheo` is exercised: all funder codes (with programme texts),
 level phrasings, schedules, date precisions, places, statuses, remote/hybrid, geolocated,
 INSEE-only and postcode-only places in real communes drawn by population. The output is streamed
 formation by formation and is identical for the same (seed, anchor); session dates are placed

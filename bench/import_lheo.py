@@ -37,7 +37,7 @@ from lxml import etree  # noqa: E402
 NS = "http://lheo.gouv.fr/2.3"
 ANCHOR = date(2026, 9, 1)
 
-# Every element whose text the importer reads (app.imports.lheo.document), and the attributes it reads.
+# Every element whose text the importer reads (app.imports.lheo mapper), and the attributes it reads.
 READ_TAGS = frozenset(f"{{{NS}}}{t}" for t in """
 intitule-formation objectif-formation contenu-formation code-FORMACODE code-ROME raison-sociale nom-organisme
 SIRET code-financeur extra nb-places-financees code-public-vise info-public-vise conditions-specifiques

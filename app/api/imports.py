@@ -24,7 +24,7 @@ from app.catalogue.models import ImportRun, Offer, OfferSource
 from app.catalogue.schemas import SOURCE_PATTERN
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
-from app.imports.lheo.document import LheoDocumentError
+from app.imports.lheo.reader import LheoDocumentError
 from app.imports.lheo.workers import MappingWorkerError
 from app.imports.service import Actor, ImportReport, run_import
 from app.reference.roles import Role

@@ -19,7 +19,7 @@ from rich.progress import (
 
 from app.core.settings import Settings
 from app.imports import service as imports
-from app.imports.lheo.document import LheoDocumentError
+from app.imports.lheo.reader import LheoDocumentError
 
 CLI_MAX_BYTES = 64 * 1024**3  # the operator's own file: only a guard against a runaway gzip
 

@@ -62,7 +62,7 @@ from app.core.db import Database
 from app.core.heap import fewer_collections
 from app.core.problems import Conflict
 from app.imports.items import Rejected, Skipped, SourceRow, Staged, Unchanged
-from app.imports.lheo.document import DEFAULT_MAX_BYTES, LheoDocumentError
+from app.imports.lheo.reader import DEFAULT_MAX_BYTES, LheoDocumentError
 from app.imports.lheo.workers import InProcessMapper, ParallelMapper, feed_mapper
 from app.imports.lock import ImportLock
 

@@ -16,7 +16,8 @@ from app.catalogue.models import ImportRun, Offer, OfferSource, TrainingSession
 from app.core.db import Database
 from app.imports import service as imports
 from app.imports.items import ParsedOffer
-from app.imports.lheo.document import LheoDocumentError, parse_lheo
+from app.imports.lheo.formation import parse_lheo
+from app.imports.lheo.reader import LheoDocumentError
 from app.imports.service import HIDDEN_AT, Actor, ImportInProgress, run_import
 from tests.conftest import unique
 

@@ -1,4 +1,4 @@
-"""LHÉO parser and mapping rules (app.imports.lheo.document, app.imports.lheo.rules).
+"""LHÉO reader, mapper and mapping rules (app.imports.lheo: reader, formation, action, sessions, rules).
 
 Fixtures in tests/fixtures/lheo: the 7 real (non-FLE) LHÉO 2.2 samples, handwritten FLE feeds
 (fle-2.3.xml, fle-2.2.xml, valid against the XSDs in xsd/) and hostile documents.
@@ -17,17 +17,10 @@ import pytest
 from lxml import etree
 
 from app.catalogue.schemas import LocationIn, OfferIn
+from app.imports.items import ParsedOffer, Rejected, Skipped, Unchanged
 from app.imports.lheo import rules as R
-from app.imports.lheo.document import (
-    NS_22,
-    NS_23,
-    LheoDocumentError,
-    ParsedOffer,
-    Rejected,
-    Skipped,
-    Unchanged,
-    parse_lheo,
-)
+from app.imports.lheo.formation import parse_lheo
+from app.imports.lheo.reader import NS_22, NS_23, LheoDocumentError
 from app.reference.catalogue_codes import DatePrecision, Kind, Modality, SessionStatus
 from app.reference.funders import Funder
 from app.reference.levels import Level, Literacy
@@ -952,6 +945,16 @@ def test_info_tells_version_and_root():
 
 
 def test_mapper_fingerprint_covers_rules_and_reference_data():
-    from app.imports.lheo.document import mapper_fingerprint
+    from app.imports.lheo.sources import mapper_fingerprint
 
     assert len(mapper_fingerprint()) == 32 and mapper_fingerprint() == mapper_fingerprint()
+
+
+def test_mapper_fingerprint_covers_every_module_of_the_format():
+    from app.imports.lheo.sources import fingerprinted_files
+
+    files = {Path(f).resolve() for f in fingerprinted_files()}
+    lheo = ROOT / "app" / "imports" / "lheo"
+    assert set(lheo.rglob("*.py")) <= files and (lheo / "rules" / "levels.py") in files
+    assert set((ROOT / "app" / "reference").glob("*.py")) <= files
+    assert (ROOT / "app" / "catalogue" / "schemas.py") in files

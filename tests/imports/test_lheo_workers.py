@@ -17,7 +17,7 @@ from app.core.db import Database
 from app.imports import service as imports
 from app.imports.items import Staged
 from app.imports.lheo import workers as lheo_workers
-from app.imports.lheo.document import LheoDocumentError
+from app.imports.lheo.reader import LheoDocumentError
 from app.imports.lheo.workers import MappingWorkerError, ParallelMapper, feed_mapper
 from app.imports.service import auto_workers
 from tests.conftest import unique

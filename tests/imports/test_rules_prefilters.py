@@ -1,16 +1,18 @@
-"""`lheo_rules.Needs`: a rule's prefilter words must appear in every match of its pattern, else the
+"""`Needs` (app.imports.lheo.rules): a rule's prefilter words must appear in every match of its pattern, else the
 prefilter would hide a match. Checked on every text of the fixture feeds and every phrase of the rule
 tests, each pattern matching at least once."""
 
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 from pathlib import Path
 
 from lxml import etree
 
 from app.imports.lheo import rules as lheo_rules
-from app.imports.lheo.rules import Needs, fold
+from app.imports.lheo.rules.text import Needs, fold
 
 TESTS = Path(__file__).resolve().parent
 FIX = TESTS.parent / "fixtures" / "lheo"
@@ -46,7 +48,10 @@ def corpus() -> list[str]:
 
 def test_prefilter_words_occur_in_every_match():
     texts = corpus()
-    patterns = {name: obj for name, obj in vars(lheo_rules).items() if isinstance(obj, Needs)}
+    patterns = {f"{family.name}.{name}": obj
+                for family in pkgutil.iter_modules(lheo_rules.__path__)
+                for name, obj in vars(importlib.import_module(f"{lheo_rules.__name__}.{family.name}")).items()
+                if isinstance(obj, Needs)}
     assert len(patterns) >= 12
     for name, needs in patterns.items():
         matches = [m.group(0) for t in texts for m in needs.rx.finditer(t)]

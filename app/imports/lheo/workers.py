@@ -28,7 +28,6 @@ import os
 import pickle
 import queue
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -44,13 +43,9 @@ from app.catalogue.rows import OfferWrite, prepare_offer
 from app.catalogue.schemas import Location, LocationIn, OfferIn
 from app.core.problems import Unprocessable
 from app.imports.items import ParsedOffer, Rejected, SourceRow, Staged, StagedItem
-from app.imports.lheo.document import (
-    DEFAULT_MAX_BYTES,
-    LheoDocumentError,
-    LheoItem,
-    items_of,
-    iter_formations,
-)
+from app.imports.lheo.formation import LheoItem, items_of
+from app.imports.lheo.messages import read_arguments, receive, send, send_arguments
+from app.imports.lheo.reader import DEFAULT_MAX_BYTES, LheoDocumentError, iter_formations
 
 BATCH_FORMATIONS = 32  # formations per message from a worker
 QUEUE_DEPTH = 32  # messages a worker may have waiting: bounds memory when the writer is slower
@@ -175,9 +170,9 @@ class ParallelMapper:
 
     Each worker is `python -m app.imports.lheo.workers` (not `multiprocessing`, whose `spawn`
     would re-run the importing program's main module): its arguments come pickled on stdin, its
-    results go back on stdout as length-prefixed pickles, read by one thread per worker into a
-    bounded queue (the worker maps ahead while this process writes, and no further). A stream (an
-    HTTP body) is first copied to a temporary file each worker reads on its own."""
+    results go back on stdout as length-prefixed pickles (`app.imports.lheo.messages`), read by one
+    thread per worker into a bounded queue (the worker maps ahead while this process writes, and no
+    further). A stream (an HTTP body) is first copied to a temporary file each worker reads on its own."""
 
     def __init__(self, data: str | os.PathLike[str] | IO[bytes], *, workers: int, today: date,
                  known: Mapping[str, str] | None, max_bytes: int) -> None:
@@ -217,22 +212,15 @@ class ParallelMapper:
             self._threads.append(t)
         for k, proc in enumerate(self._procs):  # all started first: they import while this one writes
             assert proc.stdin is not None
-            try:
-                proc.stdin.write(pickle.dumps((self._path, (k, n), *self._args), protocol=pickle.HIGHEST_PROTOCOL))
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass  # it died at once: its reader sees the end of its output and says so
+            with contextlib.suppress(BrokenPipeError):  # it died at once: its reader sees the end of its output
+                send_arguments(proc.stdin, self._path, (k, n), *self._args)
 
     def _pump(self, stream: IO[bytes], q: queue.Queue) -> None:
         """Reader thread: whole messages (still pickled) from one worker into its queue; None at its end."""
         try:
             while not self._stop.is_set():
-                head = stream.read(4)
-                if len(head) < 4:
-                    break
-                (size,) = struct.unpack("<I", head)
-                payload = stream.read(size)
-                if len(payload) < size:
+                payload = receive(stream)
+                if payload is None:
                     break
                 self._put(q, payload)
         except (OSError, ValueError):
@@ -358,19 +346,13 @@ def feed_mapper(data: str | os.PathLike[str] | IO[bytes], *, workers: int, today
 # ---------------------------------------------------------------------------------------------
 
 def _worker_main() -> int:
-    """`python -m app.imports.lheo.workers`: arguments pickled on stdin, messages on stdout."""
+    """`python -m app.imports.lheo.workers`: arguments on stdin, messages on stdout (`messages`)."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed by mistake goes to stderr, not into the message stream
-    path, part, today, known, max_bytes = pickle.load(sys.stdin.buffer)
+    path, part, today, known, max_bytes = read_arguments(sys.stdin.buffer)
     # The worker's objects live until it exits: full collections would only walk them again.
     gc.freeze()
     gc.set_threshold(50_000, 50, 1_000)
-
-    def put(msg: tuple) -> None:
-        payload = pickle.dumps(msg, protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(struct.pack("<I", len(payload)))
-        out.write(payload)
-        out.flush()
 
     info: dict[str, Any] = {}
     batch: list[tuple[int, list[StagedItem]]] = []
@@ -382,19 +364,19 @@ def _worker_main() -> int:
                                             part=part):
                     batch.append(formation)
                     if len(batch) >= BATCH_FORMATIONS:
-                        put(("items", batch, reader.count))
+                        send(out, ("items", batch, reader.count))
                         batch = []
             except LheoDocumentError as exc:
-                put(("items", batch, reader.count))
-                put(("error", exc.code, exc.message_fr, exc.message_en, exc.line))
+                send(out, ("items", batch, reader.count))
+                send(out, ("error", exc.code, exc.message_fr, exc.message_en, exc.line))
                 return 0
-            put(("items", batch, reader.count))
-            put(("end", info, reader.count))
+            send(out, ("items", batch, reader.count))
+            send(out, ("end", info, reader.count))
     except BrokenPipeError:  # the importer is gone
         return 1
     except BaseException:  # noqa: BLE001 - reported to the importer, which fails the import
         with contextlib.suppress(BrokenPipeError):
-            put(("crash", traceback.format_exc()[-4000:]))
+            send(out, ("crash", traceback.format_exc()[-4000:]))
         return 1
     return 0
 
