@@ -64,8 +64,8 @@ def publish_run(database: Database, run: Run, staging: Staging, report: ImportRe
 
 def _apply_changes(db: Session, source: str, batch: list[tuple[PreparedOffer, SourceRow]], now: datetime) -> None:
     results = write_offers(db, source, [offer for offer, _ in batch], now=now)
-    repository.write_sources(db, [src.row(r.offer_id, offer.digest)
-                                  for (offer, src), r in zip(batch, results, strict=True)])
+    repository.write_sources(db, [source_row.row(r.offer_id, offer.digest)
+                                  for (offer, source_row), r in zip(batch, results, strict=True)])
 
 
 def refresh_sources(database: Database, staging: Staging) -> None:

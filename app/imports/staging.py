@@ -103,24 +103,24 @@ class Pending:
         self.last_seq[ref] = self.seq
         return self.seq
 
-    def update(self, ref: str, offer: PreparedOffer, source: SourceRow) -> None:
-        self.updates.append((self._next(ref), offer, source))
+    def update(self, ref: str, offer: PreparedOffer, source_row: SourceRow) -> None:
+        self.updates.append((self._next(ref), offer, source_row))
 
-    def refresh(self, ref: str, offer_id: int, source: SourceRow, content_hash: str) -> None:
-        self.refreshes.append((self._next(ref), ref, offer_id, source, content_hash))
+    def refresh(self, ref: str, offer_id: int, source_row: SourceRow, content_hash: str) -> None:
+        self.refreshes.append((self._next(ref), ref, offer_id, source_row, content_hash))
 
     def changed_offers(self, outcomes: Outcomes) -> Iterator[tuple[PreparedOffer, SourceRow]]:
         """The last version of each offer whose final outcome is `updated`."""
-        for seq, offer, source in self.updates:
+        for seq, offer, source_row in self.updates:
             ref = offer.external_id
             if self.last_seq.get(ref) == seq and outcomes.status.get(ref) == UPDATED:
-                yield offer, source
+                yield offer, source_row
 
     def refreshed_sources(self, outcomes: Outcomes) -> Iterator[dict[str, Any]]:
         """The `offer_source` rows to store for offers whose final outcome is `unchanged`."""
-        for seq, ref, offer_id, source, content in self.refreshes:
+        for seq, ref, offer_id, source_row, content in self.refreshes:
             if self.last_seq.get(ref) == seq and outcomes.status.get(ref) == UNCHANGED:
-                yield source.row(offer_id, content)
+                yield source_row.row(offer_id, content)
 
 
 class Staging:
@@ -160,28 +160,28 @@ class Staging:
                 tick(self.actions)
 
     def _staged(self, item: Staged) -> None:
-        ref, offer, source = item.ref, item.offer, item.source
+        ref, offer, source_row = item.ref, item.offer, item.source
         head = self.existing.heads.get(ref)
         if head is None:
             self.outcomes.set(ref, CREATED)
             if not self.run.dry_run:
-                self._add_new(ref, offer, source)
+                self._add_new(ref, offer, source_row)
         elif not head.withdrawn and head.content_hash == offer.digest:
             self.outcomes.set(ref, UNCHANGED)
             if not self.run.dry_run and (head.source_hash, head.source_content, head.until) != (
-                    source.source_hash, head.content_hash, source.until):
-                self.pending.refresh(ref, head.id, source, head.content_hash)
+                    source_row.source_hash, head.content_hash, source_row.until):
+                self.pending.refresh(ref, head.id, source_row, head.content_hash)
         else:
             self.outcomes.set(ref, UPDATED)
             if not self.run.dry_run:
-                self.pending.update(ref, offer, source)
+                self.pending.update(ref, offer, source_row)
         for msg in item.warnings:
             self.outcomes.warn(ref, msg)
 
-    def _add_new(self, ref: str, offer: PreparedOffer, source: SourceRow) -> None:
+    def _add_new(self, ref: str, offer: PreparedOffer, source_row: SourceRow) -> None:
         offer.values.update(withdrawn_at=HIDDEN_AT, updated_at=HIDDEN_AT, change_seq=-self.run.id)
         self.new.pop(ref, None)
-        self.new[ref] = (offer, source)
+        self.new[ref] = (offer, source_row)
         if len(self.new) >= BATCH:
             self.flush()
 
@@ -195,14 +195,14 @@ class Staging:
             exists_now = catalogue.offer_heads(db, self.run.source, [offer.external_id for offer, _ in batch])
             ours = {ext for ext, h in exists_now.items() if h.id == self.hidden.get(ext)}
             writes: list[tuple[PreparedOffer, SourceRow]] = []
-            for offer, source in batch:
+            for offer, source_row in batch:
                 if offer.external_id in exists_now and offer.external_id not in ours:
                     for k in ("withdrawn_at", "updated_at", "change_seq"):
                         offer.values.pop(k, None)
                     self.outcomes.restate(offer.external_id, UPDATED)
-                    self.pending.update(offer.external_id, offer, source)
+                    self.pending.update(offer.external_id, offer, source_row)
                 else:
-                    writes.append((offer, source))
+                    writes.append((offer, source_row))
             if writes:
                 self._write_hidden(db, writes, exists_now)
             self.run.beat(db)
@@ -215,8 +215,8 @@ class Staging:
         results = write_offers(db, self.run.source, offers, seq=0, existing=exists_now, renamed=self.renamed)
         for offer, r in zip(offers, results, strict=True):
             self.hidden[offer.external_id] = r.offer_id
-        repository.write_sources(db, [source.row(r.offer_id, offer.digest)
-                                      for (offer, source), r in zip(writes, results, strict=True)],
+        repository.write_sources(db, [source_row.row(r.offer_id, offer.digest)
+                                      for (offer, source_row), r in zip(writes, results, strict=True)],
                                  new_ids={r.offer_id for r in results if r.created})
 
     def drop_superseded(self) -> None:
