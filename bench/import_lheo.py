@@ -96,7 +96,8 @@ def _children_cpu() -> float:
 
 
 def timed_import(db, path: Path, url: str, *, probe: bool) -> tuple[float, float, object, dict | None, float, float]:
-    from app.imports.service import Actor, run_import
+    from app.imports.report import Actor
+    from app.imports.service import run_import
 
     stop = out = proc = None
     if probe:

@@ -12,21 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "tests" / "fixtures" / "lheo"
 
 
-def cli(args: list[str], db: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+def cli(args: list[str], db_file: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_file}"}
     return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
 
 
 def test_import_lheo_prints_the_http_report(tmp_path):
-    db = tmp_path / "cli.db"
-    dry = cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "carif-hdf", "--full", "--dry-run"], db)
+    db_file = tmp_path / "cli.db"
+    dry = cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "carif-hdf", "--full", "--dry-run"], db_file)
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout)
     assert report["dry_run"] is True and report["mode"] == "full" and report["created"] == 4
     assert "Simulation" in dry.stderr
 
-    first = cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "carif-hdf", "--full"], db)
+    first = cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "carif-hdf", "--full"], db_file)
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert {k: report[k] for k in ("created", "updated", "unchanged", "withdrawn", "skipped")} == {
@@ -34,30 +34,32 @@ def test_import_lheo_prints_the_http_report(tmp_path):
     assert isinstance(report["warnings"], list) and report["import_id"] and report["version"] == "2.2"
     assert f"Import n°{report['import_id']}" in first.stderr and "4 créée(s)" in first.stderr
 
-    again = json.loads(cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "carif-hdf", "--full"], db).stdout)
+    again = json.loads(cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "carif-hdf", "--full"], db_file).stdout)
     assert (again["created"], again["unchanged"]) == (0, 4)
 
     from sqlmodel import select
 
-    from app.catalogue.models import ImportRun
     from app.core.db import Database
+    from app.imports.models import ImportRun
 
-    with Database(f"sqlite:///{db}").session() as s:
-        runs = list(s.exec(select(ImportRun).order_by(ImportRun.id)))
+    database = Database(f"sqlite:///{db_file}")
+    with database.session() as db:
+        runs = list(db.exec(select(ImportRun).order_by(ImportRun.id)))
         assert [(r.channel, r.actor_role, r.dry_run, r.status) for r in runs] == [
             ("cli", "admin", True, "succeeded"), ("cli", "admin", False, "succeeded"),
             ("cli", "admin", False, "succeeded")]
         assert runs[0].actor_name.startswith("ligne de commande")
+    database.dispose()
 
 
 def test_import_lheo_refuses_a_bad_document(tmp_path):
-    db = tmp_path / "cli.db"
-    bad = cli(["import-lheo", str(FIX / "truncated.xml"), "--source", "carif-hdf"], db)
+    db_file = tmp_path / "cli.db"
+    bad = cli(["import-lheo", str(FIX / "truncated.xml"), "--source", "carif-hdf"], db_file)
     assert bad.returncode == 1 and bad.stdout == ""
     assert "tronqué" in bad.stderr and "n'a pas été modifié" in bad.stderr
-    missing = cli(["import-lheo", str(FIX / "nope.xml"), "--source", "carif-hdf"], db)
+    missing = cli(["import-lheo", str(FIX / "nope.xml"), "--source", "carif-hdf"], db_file)
     assert missing.returncode == 2
-    assert cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "CARIF IDF"], db).returncode == 2
+    assert cli(["import-lheo", str(FIX / "fle-2.2.xml"), "--source", "CARIF IDF"], db_file).returncode == 2
 
 
 def test_import_lheo_with_worker_processes_gives_the_same_report(tmp_path):

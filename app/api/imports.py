@@ -7,26 +7,24 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
-from sqlalchemy import func, select
-from sqlmodel import select as sqlmodel_select
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ADMINS, Access, ReadDB, SettingsDep
 from app.api.params import Id
 from app.auth.keys import Principal
-from app.catalogue.models import ImportRun, Offer, OfferSource
 from app.catalogue.schemas import SOURCE_PATTERN
 from app.core.pagination import decode_cursor, encode_cursor
 from app.core.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
+from app.imports import repository
 from app.imports.lheo.reader import LheoDocumentError
 from app.imports.lheo.workers import MappingWorkerError
-from app.imports.service import Actor, ImportReport, run_import
+from app.imports.report import Actor, ImportReport
+from app.imports.schemas import ImportReportOut, ImportRunOut, ImportRunPage, OfferSourceOut
+from app.imports.service import run_import
 from app.reference.roles import Role
 
 log = logging.getLogger("parcours_fle.imports")
@@ -35,81 +33,6 @@ router = APIRouter(prefix="/v1", tags=["imports"])
 IMPORTERS = Access(Role.SYNC, Role.ADMIN)
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # bytes of a body kept in memory before the spool goes to disk
 _PROBLEM = {"content": {"application/problem+json": {}}}
-
-
-class ImportRejected(BaseModel):
-    ref: str = Field(description="action/@numero (or formation/@numero/action[i] when it has none)")
-    errors: list[str]
-
-
-class ImportWarning(BaseModel):
-    ref: str
-    msg: str
-
-
-class ImportReportOut(BaseModel):
-    created: int
-    updated: int
-    unchanged: int
-    withdrawn: int
-    skipped: int = Field(description="Actions left out on purpose (not FLE, lheo-index summaries)")
-    rejected: list[ImportRejected] = Field(description="Invalid actions, not imported (at most 10,000 listed)")
-    warnings: list[ImportWarning] = Field(description="Imported with a remark (at most 10,000 listed)")
-    import_id: int | None = Field(description="The run's record: GET /v1/imports/{id}")
-    duration_ms: int
-    dry_run: bool
-    mode: Literal["full", "delta"]
-    source: str
-    version: str | None = Field(description="LHÉO version of the document: 2.2 | 2.3")
-    rejected_total: int
-    warnings_total: int
-    publish_ms: int | None = Field(description="How long the publishing transaction held the write lock")
-    bytes_read: int
-
-
-class ImportActor(BaseModel):
-    key_id: int | None
-    name: str
-    role: str
-    channel: Literal["api", "cli"]
-
-
-class ImportRunOut(BaseModel):
-    id: int
-    source: str
-    format: str
-    mode: str
-    dry_run: bool
-    actor: ImportActor
-    status: Literal["running", "succeeded", "failed", "refused"]
-    started_at: datetime
-    finished_at: datetime | None
-    duration_ms: int | None
-    publish_ms: int | None
-    bytes_read: int | None
-    counts: dict[str, int] = Field(description="created, updated, unchanged, withdrawn, skipped, rejected, warnings")
-    error: str | None
-
-
-class ImportRunPage(BaseModel):
-    items: list[ImportRunOut]
-    next_cursor: str | None
-
-
-class OfferSourceOut(BaseModel):
-    offer_id: int
-    source: str
-    external_id: str
-    format: str | None = Field(description="e.g. lheo-2.3")
-    raw: str = Field(description="The feed fragment the offer was mapped from (personal contact fields removed)")
-
-
-def _run_out(r: ImportRun) -> ImportRunOut:
-    return ImportRunOut(
-        id=r.id, source=r.source, format=r.format, mode=r.mode, dry_run=r.dry_run,
-        actor=ImportActor(key_id=r.actor_key_id, name=r.actor_name, role=r.actor_role, channel=r.channel),
-        status=r.status, started_at=r.started_at, finished_at=r.finished_at, duration_ms=r.duration_ms,
-        publish_ms=r.publish_ms, bytes_read=r.bytes_read, counts=r.counts or {}, error=r.error)
 
 
 def _document_problem(exc: LheoDocumentError, max_bytes: int) -> BadRequest | PayloadTooLarge:
@@ -186,26 +109,26 @@ def list_imports(
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> ImportRunPage:
     query = {"source": source, "list": "imports"}
-    stmt = sqlmodel_select(ImportRun).order_by(ImportRun.id.desc())
-    if source:
-        stmt = stmt.where(ImportRun.source == source)
-    if cursor:
-        after = decode_cursor(settings.cursor_key, cursor, query)
-        if len(after) != 1 or not isinstance(after[0], int):
-            raise BadRequest("Curseur invalide : repartez de la première page.", slug="invalid-cursor")
-        stmt = stmt.where(ImportRun.id < after[0])
-    rows = list(db.exec(stmt.limit(limit + 1)))
+    before = _cursor_run_id(settings.cursor_key, cursor, query) if cursor else None
+    rows = repository.list_runs(db, source=source, before=before, limit=limit + 1)
     page, more = rows[:limit], len(rows) > limit
     next_cursor = encode_cursor(settings.cursor_key, [page[-1].id], query) if more and page else None
-    return ImportRunPage(items=[_run_out(r) for r in page], next_cursor=next_cursor)
+    return ImportRunPage(items=[ImportRunOut.of(r) for r in page], next_cursor=next_cursor)
+
+
+def _cursor_run_id(key: bytes, cursor: str, query: dict[str, Any]) -> int:
+    match decode_cursor(key, cursor, query):
+        case [int() as run_id]:
+            return run_id
+    raise BadRequest("Curseur invalide : repartez de la première page.", slug="invalid-cursor")
 
 
 @router.get("/imports/{import_id}", response_model=ImportRunOut, summary="Un import : qui, quand, quoi, résultat")
 def get_import(import_id: Id, db: ReadDB, _: Annotated[Principal, Depends(ADMINS)]) -> ImportRunOut:
-    run = db.get(ImportRun, import_id)
+    run = repository.run_by_id(db, import_id)
     if run is None:
         raise NotFound(f"Aucun import n°{import_id}.")
-    return _run_out(run)
+    return ImportRunOut.of(run)
 
 
 @router.get(
@@ -221,12 +144,7 @@ def offer_source(
     db: ReadDB,
     principal: Annotated[Principal, Depends(IMPORTERS)],
 ) -> Response | OfferSourceOut:
-    row = db.execute(
-        select(Offer.id, Offer.source, Offer.external_id, Offer.change_seq,
-               func.coalesce(OfferSource.raw, Offer.raw_source).label("raw"),
-               func.coalesce(OfferSource.format, Offer.raw_format).label("format"))
-        .select_from(Offer).outerjoin(OfferSource, OfferSource.offer_id == Offer.id).where(Offer.id == offer_id)
-    ).first()
+    row = repository.raw_source(db, offer_id)
     if row is None or row.change_seq < 0:  # change_seq < 0: staged by an import, not published yet
         raise NotFound(f"Aucune offre n°{offer_id}.")
     if not principal.may_write_source(row.source):
@@ -237,5 +155,5 @@ def offer_source(
     accept = request.headers.get("accept", "")
     if "xml" in accept and "json" not in accept:
         return Response(row.raw, media_type="application/xml; charset=utf-8")
-    return OfferSourceOut(offer_id=row.id, source=row.source, external_id=row.external_id, format=row.format,
+    return OfferSourceOut(offer_id=row.offer_id, source=row.source, external_id=row.external_id, format=row.format,
                           raw=row.raw)

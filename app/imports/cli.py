@@ -18,8 +18,11 @@ from rich.progress import (
 )
 
 from app.core.settings import Settings
-from app.imports import service as imports
 from app.imports.lheo.reader import LheoDocumentError
+from app.imports.report import Actor, ImportReport
+from app.imports.report import Progress as ImportProgress
+from app.imports.runs import ImportInProgress
+from app.imports.service import run_import
 
 CLI_MAX_BYTES = 64 * 1024**3  # the operator's own file: only a guard against a runaway gzip
 
@@ -37,7 +40,7 @@ def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, rechec
 
     settings = Settings()
     upgrade_to_head(settings.database_url)
-    db = Database(settings.database_url)
+    database = Database(settings.database_url)
     mode = "full" if full else "delta"
     bar: Progress | None = None
     task = None
@@ -48,25 +51,25 @@ def run_import_cli(file: Path, *, source: str, full: bool, dry_run: bool, rechec
         task = bar.add_task("Lecture du flux", total=file.stat().st_size, actions=0)
         bar.start()
 
-    def progress(p: imports.Progress) -> None:
+    def progress(p: ImportProgress) -> None:
         if bar is not None and task is not None:
             label = "Lecture du flux" if p.phase == "stage" else "Publication"
             bar.update(task, completed=p.bytes_read, actions=p.actions, description=label)
 
     try:
-        report = imports.run_import(db, file, source=source, actor=imports.Actor.cli(), mode=mode, dry_run=dry_run,
-                                    max_bytes=CLI_MAX_BYTES, progress=progress, recheck=recheck,
-                                    workers=settings.import_workers if workers is None else workers)
+        report = run_import(database, file, source=source, actor=Actor.cli(), mode=mode, dry_run=dry_run,
+                            max_bytes=CLI_MAX_BYTES, progress=progress, recheck=recheck,
+                            workers=settings.import_workers if workers is None else workers)
     except LheoDocumentError as exc:
         _stop(bar)
         console.print(f"[red]Document refusé[/red] ({exc.code}) : {exc.message_fr}\nLe catalogue n'a pas été modifié.")
         return 1
-    except imports.ImportInProgress as exc:
+    except ImportInProgress as exc:
         _stop(bar)
         console.print(f"[red]{exc.detail}[/red]")
         return 1
     finally:
-        db.dispose()
+        database.dispose()
     _stop(bar)
     sys.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n")
     console.print(summary(report))
@@ -78,7 +81,7 @@ def _stop(bar: Progress | None) -> None:
         bar.stop()
 
 
-def summary(r: imports.ImportReport) -> str:
+def summary(r: ImportReport) -> str:
     """One French paragraph for the operator (stderr)."""
     what = "Simulation (rien n'a été écrit)" if r.dry_run else f"Import n°{r.import_id}"
     lines = [

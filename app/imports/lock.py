@@ -28,17 +28,17 @@ from app.core.db import Database
 
 
 class ImportLock:
-    def __init__(self, db: Database, source: str) -> None:
-        self.db = db
+    def __init__(self, database: Database, source: str) -> None:
+        self.database = database
         self.source = source
         self._file: IO[bytes] | None = None
         self._conn: Connection | None = None
 
     def _path(self) -> str | None:
-        database = make_url(self.db.url).database
-        if not database or database == ":memory:" or database.startswith("file::memory:"):
+        file = make_url(self.database.url).database
+        if not file or file == ":memory:" or file.startswith("file::memory:"):
             return None
-        return f"{database}.import-{self.source}.lock"
+        return f"{file}.import-{self.source}.lock"
 
     def _pg_key(self) -> int:
         digest = hashlib.sha256(f"parcours-import:{self.source}".encode()).digest()
@@ -47,8 +47,8 @@ class ImportLock:
     def acquire(self) -> bool | None:
         """True: taken (no other live import of this source); False: a live process holds it;
         None: this database offers no such lock (fall back to heartbeats)."""
-        if self.db.dialect == "postgresql":
-            conn = self.db.engine.connect()
+        if self.database.dialect == "postgresql":
+            conn = self.database.engine.connect()
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._pg_key()}).scalar()
             conn.commit()
             if got:
@@ -57,7 +57,7 @@ class ImportLock:
             conn.close()
             return False
         path = self._path()
-        if self.db.dialect != "sqlite" or path is None:
+        if self.database.dialect != "sqlite" or path is None:
             return None
         try:
             f = open(path, "ab")  # noqa: SIM115 - held until release()

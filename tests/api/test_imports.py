@@ -114,8 +114,8 @@ def test_body_above_the_limit_is_413(database_url):
         from app.auth.keys import create_key
         from app.reference.roles import Role
 
-        with app.state.database.session(write=True) as s:
-            key = create_key(s, role=Role.ADMIN, name="413")[1]
+        with app.state.database.session(write=True) as db:
+            key = create_key(db, role=Role.ADMIN, name="413")[1]
         r = client.post("/v1/imports/lheo", params={"source": "carif-big"}, content=FEED,
                         headers={"Authorization": f"Bearer {key}", **XML})
         assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json")
@@ -174,15 +174,15 @@ def test_offer_source_is_private(api):
 def test_one_import_per_source_at_a_time(api):
     from datetime import UTC, datetime
 
-    from app.catalogue.models import ImportRun
     from app.imports.lock import ImportLock
+    from app.imports.models import ImportRun
 
     source = unique("carif-api-busy")
     other = ImportLock(api.app.state.database, source)  # a live import elsewhere holds its source's lock
     assert other.acquire()
     try:
-        with api.app.state.database.session(write=True) as s:
-            s.add(ImportRun(source=source, mode="full", actor_name="other", actor_role="sync", status="running",
+        with api.app.state.database.session(write=True) as db:
+            db.add(ImportRun(source=source, mode="full", actor_name="other", actor_role="sync", status="running",
                             heartbeat_at=datetime.now(UTC)))
         r = post(api, source)
         assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
@@ -202,8 +202,8 @@ def test_workers_over_http_and_an_interrupted_worker_is_503(database_url, monkey
 
     app = create_app(make_settings(database_url, import_workers=2))
     with TestClient(app, raise_server_exceptions=False) as client:
-        with app.state.database.session(write=True) as s:
-            key = create_key(s, role=Role.ADMIN, name="workers")[1]
+        with app.state.database.session(write=True) as db:
+            key = create_key(db, role=Role.ADMIN, name="workers")[1]
         auth = {"Authorization": f"Bearer {key}", **XML}
         source = unique("carif-api-workers")
         r = client.post("/v1/imports/lheo", params={"source": source, "mode": "full"}, content=FEED, headers=auth)

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from app.catalogue.models import ImportRun
 from app.core.db import Database
 from app.imports import service as imports
+from app.imports import staging
 from app.imports.items import Staged
 from app.imports.lheo import workers as lheo_workers
 from app.imports.lheo.reader import LheoDocumentError
 from app.imports.lheo.workers import MappingWorkerError, ParallelMapper, feed_mapper
+from app.imports.models import ImportRun
 from app.imports.service import auto_workers
 from tests.conftest import unique
 from tests.imports.test_imports import FIX, TODAY, gen_module, offers_of, run, snapshot
@@ -143,7 +144,7 @@ def test_a_killed_worker_fails_the_import_and_changes_nothing(db, big_feed, monk
         started.append(self)
 
     monkeypatch.setattr(ParallelMapper, "_start", start)
-    monkeypatch.setattr(imports, "BATCH", 20)  # hidden rows are written before the kill
+    monkeypatch.setattr(staging, "BATCH", 20)  # hidden rows are written before the kill
     monkeypatch.setattr(lheo_workers, "QUEUE_DEPTH", 1)  # the workers cannot be done by then
 
     procs: list = []
