@@ -31,7 +31,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 
-from app.api.deps import _principal
+from app.api.deps import caller
 from app.core.problems import Problem
 from app.core.settings import Settings
 from app.reference.roles import Role
@@ -203,7 +203,7 @@ def rate_limit(request: Request) -> None:
     if route in EXEMPT_ROUTES:
         return
     try:
-        principal = _principal(request)
+        principal = caller(request)
     except Problem:  # a wrong or revoked key is refused (401), and counted against the address
         limiter.check(client_bucket(request), limiter.per_address)
         raise

@@ -121,22 +121,22 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield ids[i:i + _CHUNK]
 
 
-def _offer_meta(session: Session, offer_ids: set[int]) -> dict[int, _OfferMeta]:
+def _offer_meta(db: Session, offer_ids: set[int]) -> dict[int, _OfferMeta]:
     funders: dict[int, list[str]] = defaultdict(list)
     sectors: dict[int, list[str]] = defaultdict(list)
     publics: dict[int, set[str]] = defaultdict(set)
     romes: dict[int, list[str]] = {}
     for chunk in _chunks(sorted(offer_ids)):
-        for oid, f in session.execute(select(OfferFunder.offer_id, OfferFunder.funder)
+        for oid, f in db.execute(select(OfferFunder.offer_id, OfferFunder.funder)
                                       .where(OfferFunder.offer_id.in_(chunk))):
             funders[oid].append(f)
-        for oid, s in session.execute(select(OfferSector.offer_id, OfferSector.sector)
+        for oid, s in db.execute(select(OfferSector.offer_id, OfferSector.sector)
                                       .where(OfferSector.offer_id.in_(chunk))):
             sectors[oid].append(s)
-        for oid, p in session.execute(select(OfferPublic.offer_id, OfferPublic.public)
+        for oid, p in db.execute(select(OfferPublic.offer_id, OfferPublic.public)
                                       .where(OfferPublic.offer_id.in_(chunk), OfferPublic.role == "publics")):
             publics[oid].add(p)
-        for oid, codes in session.execute(select(Offer.id, Offer.rome_codes).where(Offer.id.in_(chunk))):
+        for oid, codes in db.execute(select(Offer.id, Offer.rome_codes).where(Offer.id.in_(chunk))):
             romes[oid] = list(codes or [])
     return {oid: _OfferMeta(tuple(sorted(funders[oid])), tuple(sorted(sectors[oid])), tuple(romes.get(oid, ())),
                             frozenset(publics[oid])) for oid in offer_ids}
@@ -156,7 +156,7 @@ def _in_tension(tension: TensionList, region: str | None, meta: _OfferMeta) -> b
     return bool(sectors & set(meta.sectors)) or bool(tension.rome_codes_in(region) & set(meta.rome_codes))
 
 
-def compute(session: Session, q: IndicatorQuery, tension: TensionList) -> list[dict[str, Any]]:
+def compute(db: Session, q: IndicatorQuery, tension: TensionList) -> list[dict[str, Any]]:
     start_at, end_at = q.start.start_utc(), q.end.plus(1).start_utc()
     first_day, after_day = q.start.first_day(), q.end.plus(1).first_day()
     where_session = _session_filters(q)
@@ -166,7 +166,7 @@ def compute(session: Session, q: IndicatorQuery, tension: TensionList) -> list[d
     def paris_month(at: datetime) -> Month:
         return Month.of(at.astimezone(PARIS).date())
 
-    rows = session.execute(
+    rows = db.execute(
         select(Prescription.created_at, TrainingSession.offer_id, TrainingSession.region)
         .join(TrainingSession, TrainingSession.id == Prescription.session_id)
         .where(Prescription.created_at >= start_at, Prescription.created_at < end_at, *where_session,
@@ -174,7 +174,7 @@ def compute(session: Session, q: IndicatorQuery, tension: TensionList) -> list[d
     facts += [("prescriptions", paris_month(at), oid, reg, 1) for at, oid, reg in rows]
 
     transitions = {Status.ACCEPTED.value: "accepted", Status.REFUSED.value: "refused", Status.EXPIRED.value: "expired"}
-    rows = session.execute(
+    rows = db.execute(
         select(PrescriptionEvent.at, PrescriptionEvent.to_status, TrainingSession.offer_id, TrainingSession.region)
         .join(Prescription, Prescription.id == PrescriptionEvent.prescription_id)
         .join(TrainingSession, TrainingSession.id == Prescription.session_id)
@@ -183,7 +183,7 @@ def compute(session: Session, q: IndicatorQuery, tension: TensionList) -> list[d
                *_like(Prescription.publics_tags, q.public)))
     facts += [(transitions[to], paris_month(at), oid, reg, 1) for at, to, oid, reg in rows]
 
-    rows = session.execute(
+    rows = db.execute(
         select(Entry.entered_on, TrainingSession.offer_id, TrainingSession.region)
         .join(TrainingSession, TrainingSession.id == Entry.session_id)
         .where(Entry.entered_on >= first_day, Entry.entered_on < after_day, *where_session,
@@ -191,7 +191,7 @@ def compute(session: Session, q: IndicatorQuery, tension: TensionList) -> list[d
     entry_facts = [(Month.of(d), oid, reg) for d, oid, reg in rows]
     facts += [("entries", m, oid, reg, 1) for m, oid, reg in entry_facts]
 
-    rows = session.execute(
+    rows = db.execute(
         select(TrainingSession.start_date, TrainingSession.offer_id, TrainingSession.region, TrainingSession.capacity,
                TrainingSession.places_stated, TrainingSession.withdrawn_at)
         .where(TrainingSession.start_date >= first_day, TrainingSession.start_date < after_day,
@@ -206,7 +206,7 @@ def compute(session: Session, q: IndicatorQuery, tension: TensionList) -> list[d
         if places:
             sessions.append((Month.of(start), oid, reg, places))
 
-    meta = _offer_meta(session, {f[2] for f in facts} | {s[1] for s in sessions})
+    meta = _offer_meta(db, {f[2] for f in facts} | {s[1] for s in sessions})
     facts += [("places_open", m, oid, reg, places) for m, oid, reg, places in sessions if _admits(meta[oid], q.public)]
     facts += [("entries_in_tension_sectors", m, oid, reg, 1) for m, oid, reg in entry_facts
               if _in_tension(tension, reg, meta[oid])]
