@@ -36,21 +36,21 @@ locales et OFII. Voir CONTRACT.md."""
 def _warmed(app: FastAPI) -> bool:
     """The start-up structures are built: the matching snapshot, and the embedded search index."""
     embedded = app.state.search.embedded
-    return getattr(app.state.snapshots, "_snapshot", None) is not None and (embedded is None or embedded.seq >= 0)
+    return app.state.snapshots.ready and (embedded is None or embedded.seq >= 0)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
-    db = Database(settings.database_url)
+    database = Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.search.start()
-        threading.Thread(target=app.state.snapshots.warm, args=(db,), name="snapshot-warm", daemon=True).start()
+        threading.Thread(target=app.state.snapshots.warm, args=(database,), name="snapshot-warm", daemon=True).start()
         settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
         settler.start()
-        expiry = (asyncio.create_task(expiry_loop(db, settings.expire_interval_seconds))
+        expiry = (asyncio.create_task(expiry_loop(database, settings.expire_interval_seconds))
                   if settings.expire_interval_seconds > 0 else None)
         yield
         if expiry is not None:
@@ -60,16 +60,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settler.stop()
         app.state.search.stop()
         app.state.limiter.close()
-        db.dispose()
+        database.dispose()
 
     app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan,
                   dependencies=[Depends(ratelimit.rate_limit)])
     app.state.settings = settings
-    app.state.database = db
+    app.state.database = database
     app.state.metrics = Metrics()
     app.state.tension = load_tension(settings.tension_csv)
     app.state.snapshots = SnapshotStore()
-    app.state.search = SearchService(settings, db)
+    app.state.search = SearchService(settings, database)
 
     install_error_handlers(app)
     install_database_errors(app)

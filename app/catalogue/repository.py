@@ -519,7 +519,7 @@ def match_feed(db: Session, since: int | None) -> MatchFeed:
         for oid, x in db.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(chunk))):
             offers[oid]["sectors"].append(x)
         for oid, role, p in db.execute(select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public)
-                                            .where(OfferPublic.offer_id.in_(chunk))):
+                                       .where(OfferPublic.offer_id.in_(chunk))):
             offers[oid][role].append(p)
     return MatchFeed(seq=seq, offers=offers, sessions=live, removed_session_ids=removed,
                      changed_offer_ids={r["offer_id"] for r in rows.values()})

@@ -128,13 +128,13 @@ def _offer_meta(db: Session, offer_ids: set[int]) -> dict[int, _OfferMeta]:
     romes: dict[int, list[str]] = {}
     for chunk in _chunks(sorted(offer_ids)):
         for oid, f in db.execute(select(OfferFunder.offer_id, OfferFunder.funder)
-                                      .where(OfferFunder.offer_id.in_(chunk))):
+                                 .where(OfferFunder.offer_id.in_(chunk))):
             funders[oid].append(f)
         for oid, s in db.execute(select(OfferSector.offer_id, OfferSector.sector)
-                                      .where(OfferSector.offer_id.in_(chunk))):
+                                 .where(OfferSector.offer_id.in_(chunk))):
             sectors[oid].append(s)
         for oid, p in db.execute(select(OfferPublic.offer_id, OfferPublic.public)
-                                      .where(OfferPublic.offer_id.in_(chunk), OfferPublic.role == "publics")):
+                                 .where(OfferPublic.offer_id.in_(chunk), OfferPublic.role == "publics")):
             publics[oid].add(p)
         for oid, codes in db.execute(select(Offer.id, Offer.rome_codes).where(Offer.id.in_(chunk))):
             romes[oid] = list(codes or [])

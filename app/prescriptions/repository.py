@@ -183,12 +183,12 @@ def compare_and_set_status(db: Session, prescription_id: int, old: Status, new: 
 
 def set_place_held(db: Session, prescription_id: int, held: bool) -> None:
     db.execute(update(Prescription).where(Prescription.id == prescription_id).values(place_held=held)
-                    .execution_options(synchronize_session=False))
+               .execution_options(synchronize_session=False))
 
 
 def events_of(db: Session, prescription_id: int) -> list[PrescriptionEvent]:
     return list(db.exec(select(PrescriptionEvent).where(PrescriptionEvent.prescription_id == prescription_id)
-                             .order_by(PrescriptionEvent.id)))
+                        .order_by(PrescriptionEvent.id)))
 
 
 def due_for_expiry(db: Session, now: datetime, limit: int) -> list[int]:
@@ -248,14 +248,14 @@ def offer_ids_of(db: Session, session_ids: set[int]) -> dict[int, int]:
     if not session_ids:
         return {}
     return dict(db.execute(select(TrainingSession.id, TrainingSession.offer_id)
-                                .where(TrainingSession.id.in_(list(session_ids)))).all())
+                           .where(TrainingSession.id.in_(list(session_ids)))).all())
 
 
 def entered_on_of(db: Session, prescription_ids: Sequence[int]) -> dict[int, object]:
     if not prescription_ids:
         return {}
     return dict(db.execute(select(Entry.prescription_id, Entry.entered_on)
-                                .where(Entry.prescription_id.in_(list(prescription_ids)))).all())
+                           .where(Entry.prescription_id.in_(list(prescription_ids)))).all())
 
 
 # --- consistency (tests, benchmark) -------------------------------------------------------------------
