@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 
@@ -18,6 +18,14 @@ from app.reference.levels import Level
 from app.reference.sectors import Sector
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
+
+Record = TypeVar("Record")
+
+
+def _tagged(response: Response, found: tuple[Record, str]) -> Record:
+    """A record, its ETag in the response's headers."""
+    record, response.headers["ETag"] = found
+    return record
 
 
 @router.get("/offers", response_model=OfferPage, summary="Liste des offres (pagination par curseur)")
@@ -43,17 +51,13 @@ def list_offers(
 @router.get("/offers/{offer_id}", response_model=OfferOut, summary="Une offre avec ses sessions")
 def get_offer(offer_id: Id, db: ReadDB, response: Response,
               _: Annotated[Principal | None, Depends(PUBLIC)]) -> OfferOut:
-    offer, etag = service.get_offer(db, offer_id)
-    response.headers["ETag"] = etag
-    return offer
+    return _tagged(response, service.get_offer(db, offer_id))
 
 
 @router.get("/sessions/{session_id}", response_model=SessionOut, summary="Une session (avec l'id de son offre)")
 def get_session(session_id: Id, db: ReadDB, response: Response,
                 _: Annotated[Principal | None, Depends(PUBLIC)]) -> SessionOut:
-    session, etag = service.get_session(db, session_id)
-    response.headers["ETag"] = etag
-    return session
+    return _tagged(response, service.get_session(db, session_id))
 
 
 @router.put(
@@ -99,6 +103,4 @@ def put_places(
     principal: Annotated[Principal, Depends(WRITERS)],
     if_match: Annotated[str | None, Header()] = None,
 ) -> SessionOut:
-    session, etag = service.update_places(db, principal, session_id, body, if_match)
-    response.headers["ETag"] = etag
-    return session
+    return _tagged(response, service.update_places(db, principal, session_id, body, if_match))

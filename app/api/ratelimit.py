@@ -32,6 +32,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 
 from app.api.deps import caller
+from app.api.openapi_doc import api_routes
 from app.core.problems import Problem
 from app.core.settings import Settings
 from app.reference.roles import Role
@@ -53,8 +54,8 @@ RESPONSE_429 = {
 }
 
 
-class TooManyRequests(Problem):
-    status, title, slug = 429, "Trop de requêtes", "too-many-requests"
+class TooManyRequests(Problem, status=429, slug="too-many-requests"):
+    """A bucket is empty: retry after `Retry-After` seconds."""
 
 
 @dataclass(frozen=True)
@@ -218,16 +219,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """The limiter's state, and its 429 documented on every limited route. The dependency itself
     is given to `FastAPI(dependencies=[Depends(rate_limit)])`."""
     app.state.limiter = Limiter(settings)
-    for route in _api_routes(app.routes):
+    for route in api_routes(app.routes):
         if route.path not in EXEMPT_ROUTES and route.include_in_schema:
             route.responses.setdefault(429, RESPONSE_429)
 
-
-def _api_routes(routes):
-    from fastapi.routing import APIRoute
-
-    for r in routes:
-        if isinstance(r, APIRoute):
-            yield r
-        elif hasattr(r, "original_router"):
-            yield from _api_routes(r.original_router.routes)

@@ -75,36 +75,36 @@ def _days(q: IndicatorQuery) -> tuple[date, date]:
     return q.start.first_day(), q.end.plus(1).first_day()
 
 
+def _counted(q: IndicatorQuery, when, bounds: tuple, publics_tags) -> list:
+    """What every fact query asks: `when` in the months of `q` (`bounds`: from, before), the
+    session in its place, the people (`publics_tags`) of its public."""
+    return [when >= bounds[0], when < bounds[1], *_session_filters(q), *_like(publics_tags, q.public)]
+
+
 def prescriptions_created(db: Session, q: IndicatorQuery) -> list[tuple[datetime, int, str | None]]:
     """(created_at, offer_id, region) of the prescriptions created in the months of `q`."""
-    start_at, end_at = _window(q)
     return list(db.execute(
         select(Prescription.created_at, TrainingSession.offer_id, TrainingSession.region)
         .join(TrainingSession, TrainingSession.id == Prescription.session_id)
-        .where(Prescription.created_at >= start_at, Prescription.created_at < end_at, *_session_filters(q),
-               *_like(Prescription.publics_tags, q.public))))
+        .where(*_counted(q, Prescription.created_at, _window(q), Prescription.publics_tags))))
 
 
 def transitions(db: Session, q: IndicatorQuery, to: Sequence[str]) -> list[tuple[datetime, str, int, str | None]]:
     """(at, to_status, offer_id, region) of the logged transitions to one of `to` in the months of `q`."""
-    start_at, end_at = _window(q)
     return list(db.execute(
         select(PrescriptionEvent.at, PrescriptionEvent.to_status, TrainingSession.offer_id, TrainingSession.region)
         .join(Prescription, Prescription.id == PrescriptionEvent.prescription_id)
         .join(TrainingSession, TrainingSession.id == Prescription.session_id)
         .where(PrescriptionEvent.to_status.in_(list(to)), PrescriptionEvent.from_status.is_not(None),
-               PrescriptionEvent.at >= start_at, PrescriptionEvent.at < end_at, *_session_filters(q),
-               *_like(Prescription.publics_tags, q.public))))
+               *_counted(q, PrescriptionEvent.at, _window(q), Prescription.publics_tags))))
 
 
 def entries(db: Session, q: IndicatorQuery) -> list[tuple[date, int, str | None]]:
     """(entered_on, offer_id, region) of the entries into training in the months of `q`."""
-    first_day, after_day = _days(q)
     return list(db.execute(
         select(Entry.entered_on, TrainingSession.offer_id, TrainingSession.region)
         .join(TrainingSession, TrainingSession.id == Entry.session_id)
-        .where(Entry.entered_on >= first_day, Entry.entered_on < after_day, *_session_filters(q),
-               *_like(Entry.publics_tags, q.public))))
+        .where(*_counted(q, Entry.entered_on, _days(q), Entry.publics_tags))))
 
 
 def sessions_starting(db: Session, q: IndicatorQuery) -> list[tuple]:
