@@ -39,30 +39,44 @@ def _warmed(app: FastAPI) -> bool:
     return app.state.snapshots.ready and (embedded is None or embedded.seq >= 0)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Background work of a server process: search index, snapshot warm-up, heap settling, expiry."""
+    settings, database = app.state.settings, app.state.database
+    app.state.search.start()
+    threading.Thread(target=app.state.snapshots.warm, args=(database,), name="snapshot-warm", daemon=True).start()
+    settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
+    settler.start()
+    expiry = (asyncio.create_task(expiry_loop(database, settings.expire_interval_seconds))
+              if settings.expire_interval_seconds > 0 else None)
+    yield
+    if expiry is not None:
+        expiry.cancel()
+        with suppress(asyncio.CancelledError):
+            await expiry
+    settler.stop()
+    app.state.search.stop()
+    app.state.limiter.close()
+    database.dispose()
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added innermost first."""
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"])
+    app.add_middleware(InputGuardMiddleware)  # NUL and invalid UTF-8 (inside: its answers get the headers)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes,
+                       max_import_body=settings.max_import_bytes)
+    if settings.trusted_proxies:  # outermost: client address and scheme as the trusted proxy saw them
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
     database = Database(settings.database_url)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        app.state.search.start()
-        threading.Thread(target=app.state.snapshots.warm, args=(database,), name="snapshot-warm", daemon=True).start()
-        settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
-        settler.start()
-        expiry = (asyncio.create_task(expiry_loop(database, settings.expire_interval_seconds))
-                  if settings.expire_interval_seconds > 0 else None)
-        yield
-        if expiry is not None:
-            expiry.cancel()
-            with suppress(asyncio.CancelledError):
-                await expiry
-        settler.stop()
-        app.state.search.stop()
-        app.state.limiter.close()
-        database.dispose()
-
-    app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan,
+    app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=_lifespan,
                   dependencies=[Depends(ratelimit.rate_limit)])
     app.state.settings = settings
     app.state.database = database
@@ -74,23 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_database_errors(app)
     install_openapi(app)
-    app.include_router(ops.router)
-    app.include_router(reference.router)
-    app.include_router(catalogue.router)
-    app.include_router(imports_api.router)
-    app.include_router(search.router)
-    app.include_router(match.router)
-    app.include_router(prescriptions_api.router)
-    app.include_router(indicators_api.router)
-    app.include_router(page.router)
+    for router in (ops.router, reference.router, catalogue.router, imports_api.router, search.router, match.router,
+                   prescriptions_api.router, indicators_api.router, page.router):
+        app.include_router(router)
     ratelimit.install(app, settings)
-
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"])
-    app.add_middleware(InputGuardMiddleware)  # NUL and invalid UTF-8 (inside: its answers get the headers)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes,
-                       max_import_body=settings.max_import_bytes)
-    if settings.trusted_proxies:  # outermost: client address and scheme as the trusted proxy saw them
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    _add_middleware(app, settings)
     return app

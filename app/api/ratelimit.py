@@ -8,7 +8,7 @@ time". A refused request costs nothing and gets 429 problem+json with `Retry-Aft
 Where the buckets live: in a small SQLite file shared by every worker process of the host
 (`RATE_LIMIT_FILE`, default in the temporary directory, one per DATABASE_URL), never in the
 catalogue database: one decision is one `INSERT … ON CONFLICT DO UPDATE … RETURNING` on a local
-file (~10 µs, measured: SECURITY.md), it never waits for the catalogue's write lock nor for the
+file (microseconds; SECURITY.md has the measurements), it never waits for the catalogue's write lock nor for the
 network, and `--workers 4` does not give a key four times its rate. Several hosts behind a load
 balancer each count on their own (a key may get up to hosts × N): the limiter errs towards letting
 legitimate traffic through. If the file cannot be used the process falls back to buckets in its

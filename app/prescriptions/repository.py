@@ -258,6 +258,37 @@ def entered_on_of(db: Session, prescription_ids: Sequence[int]) -> dict[int, obj
                            .where(Entry.prescription_id.in_(list(prescription_ids)))).all())
 
 
+# --- retention (anonymise) ------------------------------------------------------------------------
+
+
+def closed_before(db: Session, statuses: Sequence[str], cutoff: datetime, limit: int) -> list[int]:
+    """Ids of prescriptions closed (in one of `statuses`) before `cutoff`, not anonymised yet."""
+    return list(db.execute(select(Prescription.id).where(
+        Prescription.status.in_(statuses), Prescription.closed_at < cutoff,
+        Prescription.anonymised_at.is_(None)).limit(limit)).scalars())
+
+
+def anonymise_prescription(db: Session, prescription_id: int, token: str, now: datetime) -> None:
+    db.execute(update(Prescription).where(Prescription.id == prescription_id).values(
+        jobseeker_ref=token, note=None, reason=None, anonymised_at=now))
+
+
+def erase_event_reasons(db: Session, prescription_ids: Sequence[int]) -> None:
+    if prescription_ids:
+        db.execute(update(PrescriptionEvent).where(PrescriptionEvent.prescription_id.in_(prescription_ids))
+                   .values(reason=None))
+
+
+def entries_before(db: Session, cutoff: datetime, limit: int) -> list[int]:
+    """Ids of entries recorded before `cutoff`, not anonymised yet."""
+    return list(db.execute(select(Entry.id).where(
+        Entry.created_at < cutoff, Entry.anonymised_at.is_(None)).limit(limit)).scalars())
+
+
+def anonymise_entry(db: Session, entry_id: int, token: str, now: datetime) -> None:
+    db.execute(update(Entry).where(Entry.id == entry_id).values(jobseeker_ref=token, anonymised_at=now))
+
+
 # --- consistency (tests, benchmark) -------------------------------------------------------------------
 
 

@@ -15,13 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import update
-from sqlmodel import select
-
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.prescriptions import idempotency
-from app.prescriptions.models import Entry, Prescription, PrescriptionEvent
+from app.prescriptions import repository as repo
 from app.prescriptions.states import FINAL
 
 BATCH = 1000
@@ -56,24 +53,18 @@ def anonymise(database: Database, older_than_months: int, *, now: datetime | Non
     n_presc = n_entries = 0
     while True:
         with database.session(write=True) as db:
-            ids = list(db.execute(select(Prescription.id).where(
-                Prescription.status.in_(closed), Prescription.closed_at < cutoff,
-                Prescription.anonymised_at.is_(None)).limit(BATCH)).scalars())
+            ids = repo.closed_before(db, closed, cutoff, BATCH)
             for pid in ids:
-                db.execute(update(Prescription).where(Prescription.id == pid).values(
-                    jobseeker_ref=token(), note=None, reason=None, anonymised_at=now))
-            if ids:
-                db.execute(update(PrescriptionEvent).where(PrescriptionEvent.prescription_id.in_(ids))
-                          .values(reason=None))
+                repo.anonymise_prescription(db, pid, token(), now)
+            repo.erase_event_reasons(db, ids)
         n_presc += len(ids)
         if len(ids) < BATCH:
             break
     while True:
         with database.session(write=True) as db:
-            ids = list(db.execute(select(Entry.id).where(
-                Entry.created_at < cutoff, Entry.anonymised_at.is_(None)).limit(BATCH)).scalars())
+            ids = repo.entries_before(db, cutoff, BATCH)
             for eid in ids:
-                db.execute(update(Entry).where(Entry.id == eid).values(jobseeker_ref=token(), anonymised_at=now))
+                repo.anonymise_entry(db, eid, token(), now)
         n_entries += len(ids)
         if len(ids) < BATCH:
             break
