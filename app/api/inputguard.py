@@ -68,7 +68,8 @@ def has_escaped_nul(data: bytes) -> bool:
 def _is_json(scope: Scope) -> bool:
     for name, value in scope.get("headers") or []:
         if name == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
+            media, _, _ = value.partition(b";")
+            media = media.strip().lower()
             return media == b"application/json" or media.endswith(b"+json")
     return True  # FastAPI reads a body without a content type as JSON
 

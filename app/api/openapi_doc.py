@@ -128,7 +128,7 @@ def document_errors(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
                 wanted.append("507")
             for code in wanted:
                 responses.setdefault(code, _problem_response(_GENERIC[code]))
-            op["responses"] = dict(sorted(responses.items(), key=lambda kv: _order(kv[0])))
+            op["responses"] = {code: responses[code] for code in sorted(responses, key=_order)}
     if not _uses(schema, "#/components/schemas/HTTPValidationError"):
         schemas.pop("HTTPValidationError", None)
         if not _uses(schema, "#/components/schemas/ValidationError"):

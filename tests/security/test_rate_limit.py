@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.ratelimit import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
 from app.auth.keys import create_key, revoke_key
+from app.core.rate_buckets import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
 from app.main import create_app
 from app.reference.roles import Role
 from bench.live_server import LiveServer
