@@ -1,10 +1,10 @@
 """Catalogue rules: list, read, upsert and withdraw offers, update live places. Services never commit.
 
 Who may change what is decided here, so every caller (the API today, the command line or others
-later) gets the same rules: a key writes
-the offers of the sources it may write (`Principal.may_write_source`) and the places of the
-sessions it manages (`Principal.may_manage_session`). Which roles may call a route at all is
-declared on the route (`Access`)."""
+later) gets the same rules: a key writes the offers of the sources it may write
+(`Principal.may_write_source`) and the places of the sessions it manages
+(`Principal.may_manage_session`). Which roles may call a route at all is declared on the route
+(`Access`)."""
 
 from __future__ import annotations
 
