@@ -18,7 +18,7 @@ cli.add_typer(keys_cli, name="keys")
 err = Console(stderr=True)
 
 
-def _db():
+def _database():
     from app.core.db import Database
 
     return Database(Settings().database_url)
@@ -45,7 +45,7 @@ def reindex() -> None:
 
     settings = Settings()
     upgrade_to_head(settings.database_url)
-    service = SearchService(settings, _db())
+    service = SearchService(settings, _database())
     t0 = time.perf_counter()
     try:
         n = service.reindex()
@@ -83,7 +83,7 @@ def demo() -> None:
     from app.core.migrate import upgrade_to_head
 
     upgrade_to_head(Settings().database_url)
-    report = load_demo(_db())
+    report = load_demo(_database())
     err.print(f"Catalogue de démonstration : {report.offers} offres, {report.sessions} sessions "
               f"({report.created} créées, {report.updated} mises à jour, {report.unchanged} inchangées).")
 
@@ -93,7 +93,7 @@ def expire() -> None:
     """Fait expirer les prescriptions en attente au-delà de PRESCRIPTION_TTL_DAYS (rend leurs places)."""
     from app.prescriptions.expiry import expire_due
 
-    n = expire_due(_db())
+    n = expire_due(_database())
     err.print(f"{n} prescription(s) expirée(s).")
 
 
@@ -105,7 +105,7 @@ def anonymise(
     """Remplace jobseeker_ref par un jeton irréversible sur les prescriptions closes (rétention)."""
     from app.prescriptions.retention import anonymise as run
 
-    report = run(_db(), older_than_months)
+    report = run(_database(), older_than_months)
     err.print(f"Avant le {report.cutoff:%Y-%m-%d} : {report.prescriptions} prescription(s) et {report.entries} "
               f"entrée(s) anonymisées, {report.idempotency_records} réponse(s) d'idempotence effacées.")
 
@@ -149,8 +149,8 @@ def keys_create(
         err.print(f"[red]Rôle inconnu : {role}[/red] (adviser, sync, provider, admin)")
         raise typer.Exit(2) from None
     try:
-        with _db().session(write=True) as s:
-            row, key = create_key(s, role=role_e, name=name, source=source, siret=siret,
+        with _database().session(write=True) as db:
+            row, key = create_key(db, role=role_e, name=name, source=source, siret=siret,
                                   organisation=organisation, contact=contact)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -164,8 +164,8 @@ def keys_list() -> None:
     """Liste les clés (jamais leur valeur)."""
     from app.auth.keys import list_keys
 
-    with _db().session() as s:
-        rows = list_keys(s)
+    with _database().session() as db:
+        rows = list_keys(db)
     table = Table("id", "préfixe", "rôle", "nom", "structure", "source", "siret", "créée", "révoquée")
     for r in rows:
         table.add_row(str(r.id), r.prefix, r.role, r.name, r.organisation or "", r.source or "", r.siret or "",
@@ -178,8 +178,8 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="id ou préfixe de la
     """Révoque une clé : effet immédiat."""
     from app.auth.keys import revoke_key
 
-    with _db().session(write=True) as s:
-        row = revoke_key(s, key_id)
+    with _database().session(write=True) as db:
+        row = revoke_key(db, key_id)
     if row is None:
         err.print(f"[red]Aucune clé {key_id}.[/red]")
         raise typer.Exit(1)

@@ -36,55 +36,32 @@ locales et OFII. Voir CONTRACT.md."""
 def _warmed(app: FastAPI) -> bool:
     """The start-up structures are built: the matching snapshot, and the embedded search index."""
     embedded = app.state.search.embedded
-    return getattr(app.state.snapshots, "_snapshot", None) is not None and (embedded is None or embedded.seq >= 0)
+    return app.state.snapshots.ready and (embedded is None or embedded.seq >= 0)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    configure_logging(settings.log_level)
-    db = Database(settings.database_url)
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Background work of a server process: search index, snapshot warm-up, heap settling, expiry."""
+    settings, database = app.state.settings, app.state.database
+    app.state.search.start()
+    threading.Thread(target=app.state.snapshots.warm, args=(database,), name="snapshot-warm", daemon=True).start()
+    settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
+    settler.start()
+    expiry = (asyncio.create_task(expiry_loop(database, settings.expire_interval_seconds))
+              if settings.expire_interval_seconds > 0 else None)
+    yield
+    if expiry is not None:
+        expiry.cancel()
+        with suppress(asyncio.CancelledError):
+            await expiry
+    settler.stop()
+    app.state.search.stop()
+    app.state.limiter.close()
+    database.dispose()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        app.state.search.start()
-        threading.Thread(target=app.state.snapshots.warm, args=(db,), name="snapshot-warm", daemon=True).start()
-        settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
-        settler.start()
-        expiry = (asyncio.create_task(expiry_loop(db, settings.expire_interval_seconds))
-                  if settings.expire_interval_seconds > 0 else None)
-        yield
-        if expiry is not None:
-            expiry.cancel()
-            with suppress(asyncio.CancelledError):
-                await expiry
-        settler.stop()
-        app.state.search.stop()
-        app.state.limiter.close()
-        db.dispose()
 
-    app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=lifespan,
-                  dependencies=[Depends(ratelimit.rate_limit)])
-    app.state.settings = settings
-    app.state.database = db
-    app.state.metrics = Metrics()
-    app.state.tension = load_tension(settings.tension_csv)
-    app.state.snapshots = SnapshotStore()
-    app.state.search = SearchService(settings, db)
-
-    install_error_handlers(app)
-    install_database_errors(app)
-    install_openapi(app)
-    app.include_router(ops.router)
-    app.include_router(reference.router)
-    app.include_router(catalogue.router)
-    app.include_router(imports_api.router)
-    app.include_router(search.router)
-    app.include_router(match.router)
-    app.include_router(prescriptions_api.router)
-    app.include_router(indicators_api.router)
-    app.include_router(page.router)
-    ratelimit.install(app, settings)
-
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added innermost first."""
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"])
@@ -93,4 +70,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        max_import_body=settings.max_import_bytes)
     if settings.trusted_proxies:  # outermost: client address and scheme as the trusted proxy saw them
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    database = Database(settings.database_url)
+    app = FastAPI(title="Parcours FLE", version="1.0.0", description=API_DESCRIPTION, lifespan=_lifespan,
+                  dependencies=[Depends(ratelimit.rate_limit)])
+    app.state.settings = settings
+    app.state.database = database
+    app.state.metrics = Metrics()
+    app.state.tension = load_tension(settings.tension_csv)
+    app.state.snapshots = SnapshotStore()
+    app.state.search = SearchService(settings, database)
+
+    install_error_handlers(app)
+    install_database_errors(app)
+    install_openapi(app)
+    for router in (ops.router, reference.router, catalogue.router, imports_api.router, search.router, match.router,
+                   prescriptions_api.router, indicators_api.router, page.router):
+        app.include_router(router)
+    ratelimit.install(app, settings)
+    _add_middleware(app, settings)
     return app

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.api.ratelimit import MemoryBuckets, SharedBuckets  # noqa: E402
+from app.core.rate_buckets import MemoryBuckets, SharedBuckets  # noqa: E402
 
 N = 20_000
 

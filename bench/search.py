@@ -4,7 +4,7 @@
 
 The catalogue comes from bench/catalogue.py (built on first use, then reused). A fixed query set —
 broad type-ahead, typos, text + 3 filters, a 30 km radius without text, facets only — runs through
-the service exactly as `GET /v1/search` does (`app.api.search.search_page`: engine, exact total,
+the service exactly as `GET /v1/search` does (`app.search.results.search_page`: engine, exact total,
 facets, then the 20 offers of the page read from the database), on a fresh database session per
 call as a request has. With `--meili` (TEST_MEILI_URL / TEST_MEILI_KEY, e.g. from
 `source scripts/services.sh; start_meili`), the same queries run through the service on
@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import httpx  # noqa: E402
 from catalogue import db_url, ensure_catalogue  # noqa: E402
 
-from app.api.search import DEFAULT_RADIUS_KM, _resolve_near, search_page  # noqa: E402
 from app.core.settings import Settings  # noqa: E402
 from app.search.port import Filters, SearchQuery  # noqa: E402
+from app.search.results import DEFAULT_RADIUS_KM, resolve_near, search_page  # noqa: E402
 from app.search.service import SearchService  # noqa: E402
 from app.search.text import query_words  # noqa: E402
 
@@ -96,7 +96,7 @@ def through_service(service: SearchService, params: dict) -> Callable[[], object
 
 
 def query_of(params: dict) -> SearchQuery:
-    point = _resolve_near(params["near"]) if params.get("near") else None
+    point = resolve_near(params["near"]) if params.get("near") else None
     filters = Filters(level=params.get("level"), funder=params.get("funder"), departement=params.get("departement"),
                       near=point, radius_km=(params.get("radius_km") or DEFAULT_RADIUS_KM) if point else None)
     return SearchQuery(words=tuple(query_words(params.get("q"))), filters=filters)

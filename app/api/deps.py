@@ -15,24 +15,25 @@ from app.core.settings import Settings
 from app.reference.roles import Role
 
 _AUTH_HEADERS = {"WWW-Authenticate": 'Bearer realm="parcours-fle"'}
+_UNREAD = object()  # request.state.principal before the key is read (None is "no key")
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Database:
+def get_database(request: Request) -> Database:
     return request.app.state.database
 
 
-def read_session(request: Request) -> Iterator[Session]:
-    with request.app.state.database.session() as s:
-        yield s
+def read_db(request: Request) -> Iterator[Session]:
+    with request.app.state.database.session() as db:
+        yield db
 
 
-def write_session(request: Request) -> Iterator[Session]:
-    with request.app.state.database.session(write=True) as s:
-        yield s
+def write_db(request: Request) -> Iterator[Session]:
+    with request.app.state.database.session(write=True) as db:
+        yield db
 
 
 def _bearer(request: Request) -> str | None:
@@ -45,15 +46,17 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _principal(request: Request) -> Principal | None:
-    """The caller, or None when no key was sent. A wrong or revoked key is a 401."""
-    if "principal" in request.state._state:
-        return request.state.principal
+def caller(request: Request) -> Principal | None:
+    """The caller, or None when no key was sent. A wrong or revoked key is a 401. Read once per
+    request (the rate limiter asks first, then the route's `Access`)."""
+    known = getattr(request.state, "principal", _UNREAD)
+    if known is not _UNREAD:
+        return known
     token = _bearer(request)
     principal = None
     if token is not None:
-        with request.app.state.database.session() as s:
-            row = verify_key(s, token)
+        with request.app.state.database.session() as db:
+            row = verify_key(db, token)
             if row is None:
                 raise Unauthorized("Clé d'API inconnue ou révoquée.", headers=_AUTH_HEADERS)
             principal = principal_of(row)
@@ -72,7 +75,7 @@ class Access:
         self.public = public
 
     def __call__(self, request: Request) -> Principal | None:
-        principal = _principal(request)
+        principal = caller(request)
         if self.public:
             if principal is None and not request.app.state.settings.public_catalogue:
                 raise Unauthorized("Le catalogue n'est pas public : une clé d'API est requise.",
@@ -92,6 +95,7 @@ ADMINS = Access(Role.ADMIN)
 
 # scope="function": the unit of work ends (commits) when the route returns, before the response is
 # sent — a client that has the answer of a write can read it back, and search finds it, at once.
-ReadDB = Annotated[Session, Depends(read_session, scope="function")]
-WriteDB = Annotated[Session, Depends(write_session, scope="function")]
+ReadDB = Annotated[Session, Depends(read_db, scope="function")]
+WriteDB = Annotated[Session, Depends(write_db, scope="function")]
+DatabaseDep = Annotated[Database, Depends(get_database)]  # routes that open their own unit of work
 SettingsDep = Annotated[Settings, Depends(get_settings)]

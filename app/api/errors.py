@@ -9,34 +9,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.problems import PROBLEM_BASE, Problem
+from app.core.problems import PROBLEM_BASE, TITLES, Problem
 
 log = logging.getLogger("parcours_fle.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
-_HTTP_TITLES = {
-    400: "Requête invalide",
-    401: "Authentification requise",
-    403: "Accès refusé",
-    404: "Introuvable",
-    405: "Méthode non autorisée",
-    406: "Format non disponible",
-    409: "Conflit",
-    412: "Version périmée",
-    413: "Requête trop volumineuse",
-    415: "Type de contenu non pris en charge",
-    422: "Données invalides",
-    429: "Trop de requêtes",
-    500: "Erreur interne",
-    503: "Service indisponible",
-    507: "Stockage insuffisant",
-}
 
 
 def problem_response(status: int, detail: str, *, slug: str | None = None, errors: list | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"type": PROBLEM_BASE + (slug or str(status)), "title": _HTTP_TITLES.get(status, "Erreur"),
+    body = {"type": PROBLEM_BASE + (slug or str(status)), "title": TITLES.get(status, "Erreur"),
             "status": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
@@ -70,7 +53,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else _HTTP_TITLES.get(exc.status_code, "Erreur")
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Erreur")
         if exc.status_code == 404 and detail == "Not Found":
             detail = "Aucune ressource à cette adresse."
         if exc.status_code == 405:

@@ -6,46 +6,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from app.api.deps import ADVISERS, ReadDB
 from app.auth.keys import Principal
 from app.core.clock import paris_today
-from app.core.problems import Unprocessable
 from app.indicators import service
 from app.indicators.csv_export import to_csv
-from app.indicators.service import GroupBy, IndicatorQuery, Month
+from app.indicators.schemas import GroupBy, IndicatorsOut
 from app.reference.publics import Public
 
 router = APIRouter(prefix="/v1", tags=["indicators"])
 
 MONTH = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"  # years 1900-2199: a month of year 0 or 9999 has no
 # neighbour month (datetime cannot hold year 0 or 10000): a 500 before (found by contract fuzzing)
-
-
-class IndicatorRow(BaseModel):
-    period: str = Field(description="YYYY-MM")
-    funder: str | None = Field(default=None, description="Avec group_by=funder (null : offre sans financeur connu)")
-    sector: str | None = Field(default=None, description="Avec group_by=sector (null : offre sans secteur)")
-    prescriptions: int
-    prescriptions_cumulative: int
-    accepted: int
-    accepted_cumulative: int
-    entries: int
-    entries_cumulative: int
-    refused: int
-    refused_cumulative: int
-    expired: int
-    expired_cumulative: int
-    places_open: int
-    places_open_cumulative: int
-    entries_in_tension_sectors: int
-    entries_in_tension_sectors_cumulative: int
-
-
-class IndicatorsOut(BaseModel):
-    items: list[IndicatorRow]
-    meta: dict
 
 
 @router.get(
@@ -67,23 +40,13 @@ def get_indicators(
     group_by: GroupBy = GroupBy.month,
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv : même contenu en CSV")] = None,
 ) -> Response:
-    this_month = Month.of(paris_today())
-    start = Month.parse(from_) if from_ else Month(this_month.year, 1)
-    end = Month.parse(to) if to else this_month
-    if start.index > end.index:
-        raise Unprocessable.at(["query", "from"], "« from » doit précéder ou égaler « to ».")
-    if end.index - start.index + 1 > service.MAX_MONTHS:
-        raise Unprocessable.at(["query", "from"], f"Au plus {service.MAX_MONTHS} mois par requête.")
-    q = IndicatorQuery(start=start, end=end, region=region, departement=departement, public=public,
-                       group_by=group_by)
+    q = service.query_of(start=from_, end=to, today=paris_today(), region=region, departement=departement,
+                         public=public, group_by=group_by)
     tension = request.app.state.tension
     rows = service.compute(db, q, tension)
     wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("accept", ""))
     if wants_csv:
-        name = f"indicateurs-{start}-{end}-{group_by.value}.csv"
+        name = f"indicateurs-{q.start}-{q.end}-{group_by.value}.csv"
         return Response(to_csv(service.columns(group_by), rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    meta = {"from": str(start), "to": str(end), "group_by": group_by.value, "region": region,
-            "departement": departement, "public": public.value if public else None,
-            "tension_source": tension.source, "tension_is_proxy": tension.is_proxy}
-    return JSONResponse({"items": rows, "meta": meta})
+    return JSONResponse({"items": rows, "meta": service.meta_of(q, tension)})

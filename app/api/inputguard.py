@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.problems import Problem
+from app.core.problems import TITLES, Problem
 
 _ESCAPED_NUL = b"u0000"
 _KEEP = 64  # bytes of the previous chunk kept to see an escape (and its backslashes) split across chunks
@@ -32,8 +32,9 @@ class _Refused(Problem, HTTPException):
     def __init__(self, status: int, detail: str, loc: list[str], msg: str) -> None:
         Problem.__init__(self, detail, errors=[{"loc": loc, "msg": msg}])
         self.status = self.status_code = status
+        self.title = TITLES[status]
         if status == 422:
-            self.title, self.slug = "Données invalides", "validation-error"
+            self.slug = "validation-error"
 
 
 def _check_query(raw: bytes) -> None:
@@ -67,7 +68,8 @@ def has_escaped_nul(data: bytes) -> bool:
 def _is_json(scope: Scope) -> bool:
     for name, value in scope.get("headers") or []:
         if name == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
+            media, _, _ = value.partition(b";")
+            media = media.strip().lower()
             return media == b"application/json" or media.endswith(b"+json")
     return True  # FastAPI reads a body without a content type as JSON
 

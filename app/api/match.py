@@ -7,53 +7,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
 
 from app.api.deps import ADVISERS, ReadDB
 from app.auth.keys import Principal
-from app.catalogue.schemas import OfferOut, SessionOut
 from app.core.clock import paris_today
 from app.core.problems import Unprocessable
 from app.matching import MatchRequest, UnknownCommune, match, resolve_home
 from app.matching.core import EXCLUSION_ORDER
-from app.reference.levels import Level
+from app.matching.schemas import MatchResponse
 
 router = APIRouter(prefix="/v1", tags=["matching"])
-
-
-class ReasonOut(BaseModel):
-    criterion: str
-    status: str = Field(description="met | partial | unknown | unmet")
-    detail: str = Field(description="Phrase en français, lisible par le conseiller")
-
-
-class MatchResult(BaseModel):
-    offer: OfferOut
-    session: SessionOut
-    score: int = Field(ge=0, le=100)
-    distance_km: float | None
-    travel_minutes: int | None
-    reasons: list[ReasonOut]
-
-
-class Excluded(BaseModel):
-    distance: int
-    status: int
-    dates: int
-    places: int
-    level: int
-    literacy: int
-    publics: int
-    schedule: int
-
-
-class MatchResponse(BaseModel):
-    target_level: Level
-    results: list[MatchResult]
-    excluded: Excluded
-    candidates: int = Field(description="Sessions of non-withdrawn offers = total_results + excluded")
-    total_results: int = Field(description="Sessions that pass every rule (results holds the best `limit`)")
-    available_from: str
 
 
 @router.post("/match", response_model=MatchResponse, summary="Classer les sessions pour une personne")

@@ -18,6 +18,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.problems import PROBLEM_BASE, TITLES
+
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
 
@@ -91,9 +93,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        rid = headers.get(b"x-request-id", b"").decode("latin-1")
-        if not _SAFE_REQUEST_ID.match(rid):
-            rid = uuid.uuid4().hex
+        rid = _request_id(headers)
         token = request_id_var.set(rid)
         limit = self.max_import_body if scope["path"].startswith("/v1/imports") else self.max_body
         started = time.perf_counter()
@@ -114,15 +114,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 status_holder["started"] = True
-                # Every answer: 413 and 500 below included. HSTS only over TLS: `scheme` is https
-                # when uvicorn terminated TLS or a TRUSTED_PROXIES proxy said X-Forwarded-Proto: https.
-                hdrs = list(message.get("headers") or [])
-                hdrs.append((b"x-request-id", rid.encode()))
-                hdrs.append((b"x-content-type-options", b"nosniff"))
-                hdrs.append((b"referrer-policy", b"no-referrer"))
-                if scope.get("scheme") == "https":
-                    hdrs.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-                message["headers"] = hdrs
+                message["headers"] = _answer_headers(message, rid, https=scope.get("scheme") == "https")
             await send(message)
 
         declared = headers.get(b"content-length")
@@ -144,8 +136,7 @@ class RequestContextMiddleware:
                 raise
             logging.getLogger("parcours_fle.errors").exception("unhandled error",
                                                                extra={"path": scope["path"]})
-            await _problem(send_wrapper, 500, "Erreur interne", "Erreur interne : l'incident est journalisé.",
-                           "500")
+            await _problem(send_wrapper, 500, "Erreur interne : l'incident est journalisé.", "500")
         finally:
             self._record(scope, status_holder["status"], started)
             request_id_var.reset(token)
@@ -159,6 +150,25 @@ class RequestContextMiddleware:
                                         "duration_ms": round(elapsed * 1000, 2)})
 
 
+def _request_id(headers: dict[bytes, bytes]) -> str:
+    """The client's X-Request-Id when it is a safe token, else a new one."""
+    rid = headers.get(b"x-request-id", b"").decode("latin-1")
+    return rid if _SAFE_REQUEST_ID.match(rid) else uuid.uuid4().hex
+
+
+def _answer_headers(start: Message, rid: str, *, https: bool) -> list[tuple[bytes, bytes]]:
+    """Every answer's headers (413 and 500 from the middleware included) plus the request id and the
+    security headers. HSTS only over TLS: `scheme` is https when uvicorn terminated TLS or a
+    TRUSTED_PROXIES proxy said X-Forwarded-Proto: https."""
+    hdrs = list(start.get("headers") or [])
+    hdrs.append((b"x-request-id", rid.encode()))
+    hdrs.append((b"x-content-type-options", b"nosniff"))
+    hdrs.append((b"referrer-policy", b"no-referrer"))
+    if https:
+        hdrs.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return hdrs
+
+
 class BodyTooLarge(StarletteHTTPException):
     """Raised while the body streams in; an HTTPException so FastAPI's body parsing lets it through."""
 
@@ -168,13 +178,12 @@ class BodyTooLarge(StarletteHTTPException):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    await _problem(send, 413, "Requête trop volumineuse", f"Le corps de la requête dépasse {limit} octets.",
-                   "payload-too-large")
+    await _problem(send, 413, f"Le corps de la requête dépasse {limit} octets.", "payload-too-large")
 
 
-async def _problem(send: Send, status: int, title: str, detail: str, slug: str) -> None:
+async def _problem(send: Send, status: int, detail: str, slug: str) -> None:
     """A problem+json answer sent by the middleware itself (`send` adds the common headers)."""
-    body = json.dumps({"type": f"https://parcours-fle.beta.gouv.fr/problems/{slug}", "title": title,
+    body = json.dumps({"type": PROBLEM_BASE + slug, "title": TITLES[status],
                        "status": status, "detail": detail}, ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/problem+json"),

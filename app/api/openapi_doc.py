@@ -75,12 +75,13 @@ def access_of(route: APIRoute) -> Access | None:
     return None
 
 
-def _walk(routes):
+def api_routes(routes):
+    """Every API route, those of included routers too."""
     for r in routes:
         if isinstance(r, APIRoute):
             yield r
         elif hasattr(r, "original_router"):
-            yield from _walk(r.original_router.routes)
+            yield from api_routes(r.original_router.routes)
 
 
 def _problem_content() -> dict[str, Any]:
@@ -102,7 +103,7 @@ def document_errors(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})[BEARER] = {
         "type": "http", "scheme": "bearer",
         "description": "Clé d'API `pfle_…` (parcours-fle keys create) : `Authorization: Bearer <clé>`"}
-    access = {(m.lower(), r.path_format): access_of(r) for r in _walk(app.routes) for m in r.methods}
+    access = {(m.lower(), r.path_format): access_of(r) for r in api_routes(app.routes) for m in r.methods}
     for path, item in schema.get("paths", {}).items():
         for method, op in item.items():
             if not isinstance(op, dict) or "responses" not in op:
@@ -127,7 +128,7 @@ def document_errors(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
                 wanted.append("507")
             for code in wanted:
                 responses.setdefault(code, _problem_response(_GENERIC[code]))
-            op["responses"] = dict(sorted(responses.items(), key=lambda kv: _order(kv[0])))
+            op["responses"] = {code: responses[code] for code in sorted(responses, key=_order)}
     if not _uses(schema, "#/components/schemas/HTTPValidationError"):
         schemas.pop("HTTPValidationError", None)
         if not _uses(schema, "#/components/schemas/ValidationError"):

@@ -36,9 +36,9 @@ def healthz() -> dict:
             responses={503: {"description": "Not ready (problem+json)"}})
 def readyz(request: Request) -> dict:
     try:
-        with request.app.state.database.session() as s:
-            repo.ping(s)
-            search = request.app.state.search.status(s)
+        with request.app.state.database.session() as db:
+            repo.ping(db)
+            search = request.app.state.search.status(db)
     except Exception:
         raise ServiceUnavailable("La base de données ne répond pas.", extra={"database": "down"}) from None
     engine = request.app.state.search.engine_name

@@ -9,13 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
-from app.api.deps import ADVISERS, WRITERS, Access, ReadDB, SettingsDep
+from app.api.deps import ADVISERS, WRITERS, Access, DatabaseDep, ReadDB, SettingsDep
 from app.api.params import Id
 from app.auth.keys import Principal
-from app.core.db import Database
-from app.core.pagination import decode_cursor, encode_cursor
-from app.prescriptions import repository as repo
 from app.prescriptions import service
 from app.prescriptions.idempotency import HEADER as IDEMPOTENCY_HEADER
 from app.prescriptions.idempotency import Outcome, run_idempotent
@@ -42,10 +40,6 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag lu : 
 _PROBLEM = {"content": {"application/problem+json": {}}}
 
 
-def _db(request: Request) -> Database:
-    return request.app.state.database
-
-
 def _answer(outcome: Outcome, headers: dict[str, str] | None = None) -> JSONResponse:
     headers = dict(headers or {})
     if outcome.replayed:
@@ -55,7 +49,7 @@ def _answer(outcome: Outcome, headers: dict[str, str] | None = None) -> JSONResp
 
 def _etag_headers(body: Any) -> dict[str, str]:
     if isinstance(body, dict) and "id" in body and "version" in body:
-        return {"ETag": f'"p{body["id"]}-v{body["version"]}"'}
+        return {"ETag": service.etag_of(body["id"], body["version"])}
     return {}
 
 
@@ -67,14 +61,15 @@ def _etag_headers(body: Any) -> dict[str, str]:
 def create_prescription(
     body: Annotated[PrescriptionIn, Body()],
     request: Request,
+    database: DatabaseDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Depends(ADVISERS)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def work(s) -> tuple[int, Any]:
-        return 201, service.prescribe(s, principal, body, ttl_days=settings.prescription_ttl_days).model_dump(mode="json")
+    def work(db: Session) -> tuple[int, Any]:
+        return 201, service.prescribe(db, principal, body, ttl_days=settings.prescription_ttl_days).model_dump(mode="json")
 
-    outcome = run_idempotent(_db(request), api_key_id=principal.key_id, route=f"POST {request.url.path}",
+    outcome = run_idempotent(database, api_key_id=principal.key_id, route=f"POST {request.url.path}",
                              key=idempotency_key, payload=body.model_dump(mode="json"), work=work)
     headers = _etag_headers(outcome.body)
     if outcome.status_code == 201:
@@ -93,16 +88,9 @@ def list_prescriptions(
     code: Annotated[str | None, Query(max_length=20, description="Code présenté par la personne, ex. K7MX-Q4TB")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
-) -> dict:
-    code = service.normalise_code(code) if code else None
-    query = {"list": "prescriptions", "status": status.value if status else None, "session_id": session_id,
-             "code": code}
-    before = decode_cursor(settings.cursor_key, cursor, query) if cursor else None
-    rows = repo.list_page(db, service.scope_of(principal), status=query["status"], session_id=session_id, code=code,
-                          before_id=int(before[0]) if before else None, limit=limit)
-    page, more = rows[:limit], len(rows) > limit
-    next_cursor = encode_cursor(settings.cursor_key, [page[-1].id], query) if more and page else None
-    return {"items": service.to_out(db, page), "next_cursor": next_cursor}
+) -> PrescriptionPage:
+    return service.list_prescriptions(db, principal, status=status, session_id=session_id, code=code,
+                                      cursor_key=settings.cursor_key, cursor=cursor, limit=limit)
 
 
 @router.get("/prescriptions/{prescription_id}", response_model=PrescriptionDetail,
@@ -123,14 +111,15 @@ def patch_prescription(
     prescription_id: Id,
     body: Annotated[PrescriptionPatch, Body()],
     request: Request,
+    database: DatabaseDep,
     principal: Annotated[Principal, Depends(PRESCRIPTION_PARTIES)],
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def work(s) -> tuple[int, Any]:
-        return 200, service.change_status(s, principal, prescription_id, body, if_match).model_dump(mode="json")
+    def work(db: Session) -> tuple[int, Any]:
+        return 200, service.change_status(db, principal, prescription_id, body, if_match).model_dump(mode="json")
 
-    outcome = run_idempotent(_db(request), api_key_id=principal.key_id, route=f"PATCH {request.url.path}",
+    outcome = run_idempotent(database, api_key_id=principal.key_id, route=f"PATCH {request.url.path}",
                              key=idempotency_key, payload=body.model_dump(mode="json"), work=work)
     return _answer(outcome, _etag_headers(outcome.body))
 
@@ -146,13 +135,14 @@ def _entries_payload(body: EntriesIn) -> list[Any]:
 def post_entries(
     body: Annotated[EntriesIn, Body()],
     request: Request,
+    database: DatabaseDep,
     principal: Annotated[Principal, Depends(WRITERS)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    def work(s) -> tuple[int, Any]:
-        results = service.record_entries(s, principal, body.entries)
+    def work(db: Session) -> tuple[int, Any]:
+        results = service.record_entries(db, principal, body.entries)
         return 200, {"results": [r.model_dump(exclude_none=True) for r in results]}
 
-    outcome = run_idempotent(_db(request), api_key_id=principal.key_id, route=f"POST {request.url.path}",
+    outcome = run_idempotent(database, api_key_id=principal.key_id, route=f"POST {request.url.path}",
                              key=idempotency_key, payload=_entries_payload(body), work=work)
     return _answer(outcome)

@@ -3,13 +3,14 @@ requests without a valid key. Declared once, as an app-wide dependency (`rate_li
 
 Algorithm: GCRA, i.e. a token bucket of N requests refilled continuously at N per minute (at most
 N at once, N a minute sustained), stored as one number per bucket — its "theoretical arrival
-time". A refused request costs nothing and gets 429 problem+json with `Retry-After`.
+time" (app/core/rate_buckets.py). A refused request costs nothing and gets 429 problem+json with
+`Retry-After`.
 
 Where the buckets live: in a small SQLite file shared by every worker process of the host
 (`RATE_LIMIT_FILE`, default in the temporary directory, one per DATABASE_URL), never in the
 catalogue database: one decision is one `INSERT … ON CONFLICT DO UPDATE … RETURNING` on a local
-file (~10 µs, measured: SECURITY.md), it never waits for the catalogue's write lock nor for the
-network, and `--workers 4` does not give a key four times its rate. Several hosts behind a load
+file (microseconds; SECURITY.md has the measurements), it never waits for the catalogue's write
+lock nor for the network, and `--workers 4` does not give a key four times its rate. Several hosts behind a load
 balancer each count on their own (a key may get up to hosts × N): the limiter errs towards letting
 legitimate traffic through. If the file cannot be used the process falls back to buckets in its
 own memory (logged once a minute) rather than refusing service.
@@ -17,32 +18,25 @@ own memory (logged once a minute) rather than refusing service.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
-import math
-import os
 import sqlite3
-import tempfile
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 
-from app.api.deps import _principal
+from app.api.deps import caller
+from app.api.openapi_doc import api_routes
 from app.core.problems import Problem
+from app.core.rate_buckets import WINDOW_SECONDS, MemoryBuckets, SharedBuckets, default_file
 from app.core.settings import Settings
 from app.reference.roles import Role
 
 log = logging.getLogger("parcours_fle.ratelimit")
 
-WINDOW_SECONDS = 60.0
 EXEMPT_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 KEYED_READS = frozenset({"/v1/match", "/v1/search", "/v1/suggest"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SWEEP_EVERY_SECONDS = 60.0
 
 RESPONSE_429 = {
     "description": "Too many requests for this key (or, without a key, this client address): retry after "
@@ -53,94 +47,8 @@ RESPONSE_429 = {
 }
 
 
-class TooManyRequests(Problem):
-    status, title, slug = 429, "Trop de requêtes", "too-many-requests"
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    retry_after: int = 0  # whole seconds, ≥ 1 when refused
-
-
-class MemoryBuckets:
-    """GCRA buckets in this process's memory (fallback, and for in-memory databases)."""
-
-    def __init__(self) -> None:
-        self._tat: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._swept = time.time()
-
-    def hit(self, bucket: str, per_minute: int, now: float) -> Decision:
-        interval = WINDOW_SECONDS / per_minute
-        with self._lock:
-            if now - self._swept > SWEEP_EVERY_SECONDS:
-                self._tat = {k: v for k, v in self._tat.items() if v > now}
-                self._swept = now
-            tat = max(self._tat.get(bucket, now), now) + interval
-            if tat - now <= WINDOW_SECONDS:
-                self._tat[bucket] = tat
-                return Decision(True)
-        return Decision(False, _retry_after(tat - now))
-
-
-_SCHEMA = "CREATE TABLE IF NOT EXISTS bucket (id TEXT PRIMARY KEY, tat REAL NOT NULL) WITHOUT ROWID"
-_HIT = """INSERT INTO bucket (id, tat) VALUES (:id, :now + :interval)
-ON CONFLICT (id) DO UPDATE SET tat = max(bucket.tat, :now) + :interval
-WHERE max(bucket.tat, :now) + :interval - :now <= :window
-RETURNING tat"""
-
-
-class SharedBuckets:
-    """GCRA buckets in a SQLite file shared by the processes of one host (see the module doc)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
-        self._swept = 0.0
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=2.0, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=OFF")  # counters: losing the last ones in a crash is harmless
-            conn.execute(_SCHEMA)
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
-
-    def hit(self, bucket: str, per_minute: int, now: float) -> Decision:
-        interval = WINDOW_SECONDS / per_minute
-        with self._lock:
-            conn = self._connection()
-            if now - self._swept > SWEEP_EVERY_SECONDS:  # full buckets are the same as no row
-                conn.execute("DELETE FROM bucket WHERE tat < ?", (now,))
-                self._swept = now
-            row = conn.execute(_HIT, {"id": bucket, "now": now, "interval": interval,
-                                      "window": WINDOW_SECONDS}).fetchone()
-            if row is not None:
-                return Decision(True)
-            tat = conn.execute("SELECT tat FROM bucket WHERE id = ?", (bucket,)).fetchone()
-        return Decision(False, _retry_after((tat[0] if tat else now) + interval - now))
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None and self._pid == os.getpid():
-                self._conn.close()
-            self._conn = None
-
-
-def _retry_after(excess_tat: float) -> int:
-    """Seconds until a refused request would pass: its bucket must drain below the window."""
-    return max(1, math.ceil(excess_tat - WINDOW_SECONDS))
-
-
-def default_file(settings: Settings) -> Path:
-    """One file per deployment (DATABASE_URL) and per user, in the temporary directory."""
-    digest = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"parcours-fle-{os.getuid()}" / f"ratelimit-{digest}.sqlite3"
+class TooManyRequests(Problem, status=429, slug="too-many-requests"):
+    """A bucket is empty: retry after `Retry-After` seconds."""
 
 
 class Limiter:
@@ -203,7 +111,7 @@ def rate_limit(request: Request) -> None:
     if route in EXEMPT_ROUTES:
         return
     try:
-        principal = _principal(request)
+        principal = caller(request)
     except Problem:  # a wrong or revoked key is refused (401), and counted against the address
         limiter.check(client_bucket(request), limiter.per_address)
         raise
@@ -218,16 +126,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """The limiter's state, and its 429 documented on every limited route. The dependency itself
     is given to `FastAPI(dependencies=[Depends(rate_limit)])`."""
     app.state.limiter = Limiter(settings)
-    for route in _api_routes(app.routes):
+    for route in api_routes(app.routes):
         if route.path not in EXEMPT_ROUTES and route.include_in_schema:
             route.responses.setdefault(429, RESPONSE_429)
 
-
-def _api_routes(routes):
-    from fastapi.routing import APIRoute
-
-    for r in routes:
-        if isinstance(r, APIRoute):
-            yield r
-        elif hasattr(r, "original_router"):
-            yield from _api_routes(r.original_router.routes)

@@ -1,27 +1,17 @@
+"""Reference lists (CONTRACT § Reference lists): codes and French labels, read by clients."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
 
 from app.api.deps import PUBLIC
 from app.auth.keys import Principal
 from app.reference.registry import ReferenceName, reference_items
+from app.reference.schemas import ReferenceList
 
 router = APIRouter(prefix="/v1/reference", tags=["reference"])
-
-
-class ReferenceItem(BaseModel):
-    model_config = {"extra": "allow"}
-    code: str
-    label: str
-    description: str
-
-
-class ReferenceList(BaseModel):
-    items: list[ReferenceItem]
-    meta: dict[str, Any] | None = None
 
 
 @router.get("/{name}", response_model=ReferenceList, summary="Une liste de référence (codes, libellés en français)")

@@ -60,7 +60,7 @@ def _hash(secret: str) -> str:
 
 
 def create_key(
-    session: Session,
+    db: Session,
     *,
     role: Role,
     name: str,
@@ -78,8 +78,8 @@ def create_key(
     key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey(prefix=prefix, key_hash=_hash(key), role=role.value, source=source, siret=siret,
                  name=name, organisation=organisation, contact=contact)
-    session.add(row)
-    session.flush()
+    db.add(row)
+    db.flush()
     return row, key
 
 
@@ -90,12 +90,12 @@ def key_prefix(key: str) -> str | None:
     return parts[1]
 
 
-def verify_key(session: Session, key: str) -> ApiKey | None:
+def verify_key(db: Session, key: str) -> ApiKey | None:
     """The active key row, or None. The hash comparison is constant-time."""
     prefix = key_prefix(key)
     if prefix is None:
         return None
-    row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+    row = db.exec(select(ApiKey).where(ApiKey.prefix == prefix)).first()
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(row.key_hash, _hash(key)):
@@ -108,15 +108,15 @@ def principal_of(row: ApiKey) -> Principal:
                      organisation=row.organisation, contact=row.contact)
 
 
-def revoke_key(session: Session, prefix_or_id: str) -> ApiKey | None:
-    row = session.exec(select(ApiKey).where(ApiKey.prefix == prefix_or_id)).first()
+def revoke_key(db: Session, prefix_or_id: str) -> ApiKey | None:
+    row = db.exec(select(ApiKey).where(ApiKey.prefix == prefix_or_id)).first()
     if row is None and prefix_or_id.isdigit():
-        row = session.get(ApiKey, int(prefix_or_id))
+        row = db.get(ApiKey, int(prefix_or_id))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
-        session.add(row)
+        db.add(row)
     return row
 
 
-def list_keys(session: Session) -> list[ApiKey]:
-    return list(session.exec(select(ApiKey).order_by(ApiKey.id)))
+def list_keys(db: Session) -> list[ApiKey]:
+    return list(db.exec(select(ApiKey).order_by(ApiKey.id)))

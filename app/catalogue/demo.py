@@ -62,14 +62,14 @@ class DemoReport:
     unchanged: int = 0
 
 
-def load_demo(db: Database, path: Path = DEMO_FILE, today: date | None = None) -> DemoReport:
+def load_demo(database: Database, path: Path = DEMO_FILE, today: date | None = None) -> DemoReport:
     doc = json.loads(path.read_text(encoding="utf-8"))
     delta = week_shift(date.fromisoformat(doc["reference_date"]), today or paris_today())
     report = DemoReport()
-    with db.session(write=True) as s:
+    with database.session(write=True) as db:
         for item in doc["offers"]:
             offer = shifted_offer(item["offer"], delta)
-            result = upsert_offer(s, item["source"], item["external_id"], offer, raw_format="demo")
+            result = upsert_offer(db, item["source"], item["external_id"], offer, raw_format="demo")
             report.offers += 1
             report.sessions += len(offer.sessions)
             if result.created:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter
 from sqlalchemy import JSON, Table, and_, bindparam, delete, exists, func, insert, or_, text, update
@@ -26,38 +26,43 @@ from app.catalogue.schemas import Location, OfferOut, SessionOut, WithdrawnMarke
 from app.reference.levels import Level
 
 
-def next_change_seq(session: Session) -> int:
+def next_change_seq(db: Session) -> int:
     """Bump the catalogue counter (row lock until commit keeps stamps in commit order)."""
-    seq = session.execute(
+    seq = db.execute(
         update(CatalogueState).where(CatalogueState.id == 1).values(seq=CatalogueState.seq + 1)
         .returning(CatalogueState.seq)
     ).scalar_one_or_none()
     if seq is None:  # first write on a database created without the migration's seed row
-        session.add(CatalogueState(id=1, seq=1))
-        session.flush()
+        db.add(CatalogueState(id=1, seq=1))
+        db.flush()
         return 1
     return seq
 
 
-def current_change_seq(session: Session) -> int:
-    return session.execute(select(CatalogueState.seq).where(CatalogueState.id == 1)).scalar_one_or_none() or 0
+def current_change_seq(db: Session) -> int:
+    return db.execute(select(CatalogueState.seq).where(CatalogueState.id == 1)).scalar_one_or_none() or 0
 
 
-def offer_by_key(session: Session, source: str, external_id: str) -> Offer | None:
-    return session.exec(select(Offer).where(Offer.source == source, Offer.external_id == external_id)).first()
+def offer_by_key(db: Session, source: str, external_id: str) -> Offer | None:
+    return db.exec(select(Offer).where(Offer.source == source, Offer.external_id == external_id)).first()
 
 
-def offer_by_id(session: Session, offer_id: int) -> Offer | None:
-    return session.get(Offer, offer_id)
+def offer_by_id(db: Session, offer_id: int) -> Offer | None:
+    return db.get(Offer, offer_id)
 
 
-def session_by_id(session: Session, session_id: int) -> TrainingSession | None:
-    return session.get(TrainingSession, session_id)
+def organisation_siret(db: Session, organisation_id: int) -> str | None:
+    org = db.get(Organisation, organisation_id)
+    return org.siret if org else None
 
 
-def session_for_update(session: Session, session_id: int) -> TrainingSession | None:
+def session_by_id(db: Session, session_id: int) -> TrainingSession | None:
+    return db.get(TrainingSession, session_id)
+
+
+def session_for_update(db: Session, session_id: int) -> TrainingSession | None:
     stmt = select(TrainingSession).where(TrainingSession.id == session_id).with_for_update()
-    return session.exec(stmt).first()
+    return db.exec(stmt).first()
 
 
 # --- bulk writes (one code path for PUT and imports) -------------------------------------------
@@ -79,24 +84,24 @@ class OfferHead:
     withdrawn_at: datetime | None
 
 
-def offer_heads(session: Session, source: str, external_ids: Sequence[str]) -> dict[str, OfferHead]:
+def offer_heads(db: Session, source: str, external_ids: Sequence[str]) -> dict[str, OfferHead]:
     out: dict[str, OfferHead] = {}
     for chunk in _chunks(list(external_ids)):
         stmt = select(_OFFER.c.external_id, _OFFER.c.id, _OFFER.c.content_hash, _OFFER.c.withdrawn_at).where(
             _OFFER.c.source == source, _OFFER.c.external_id.in_(chunk))
-        for ext, oid, digest, withdrawn in session.execute(stmt):
+        for ext, oid, digest, withdrawn in db.execute(stmt):
             out[ext] = OfferHead(oid, digest, withdrawn)
     return out
 
 
-def source_offer_heads(session: Session, source: str) -> dict[str, OfferHead]:
+def source_offer_heads(db: Session, source: str) -> dict[str, OfferHead]:
     """Every offer of a source (imports compare hashes and find what a full feed no longer has)."""
     stmt = select(_OFFER.c.external_id, _OFFER.c.id, _OFFER.c.content_hash, _OFFER.c.withdrawn_at).where(
         _OFFER.c.source == source)
-    return {ext: OfferHead(oid, digest, withdrawn) for ext, oid, digest, withdrawn in session.execute(stmt)}
+    return {ext: OfferHead(oid, digest, withdrawn) for ext, oid, digest, withdrawn in db.execute(stmt)}
 
 
-def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]], *,
+def organisations_for(db: Session, pairs: Sequence[tuple[str, str | None]], *,
                       renamed: dict[int, str] | None = None) -> dict[tuple[str, str | None], int]:
     """Organisation ids for (name, siret) pairs, creating the missing ones (one INSERT for all); a
     SIRET's name is refreshed (the last name given for it wins). `renamed` receives the previous name
@@ -108,7 +113,7 @@ def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]],
     by_name: dict[str, int] = {}
 
     def read(sirets: Sequence[str], without_siret: Sequence[str]) -> None:
-        conn = session.connection()
+        conn = db.connection()
         for chunk in _chunks(sorted(sirets)):
             for oid, name, siret in conn.execute(
                     select(_ORG.c.id, _ORG.c.name, _ORG.c.siret).where(_ORG.c.siret.in_(chunk))):
@@ -122,17 +127,17 @@ def organisations_for(session: Session, pairs: Sequence[tuple[str, str | None]],
     create = [{"name": name, "siret": siret} for siret, name in last_name.items() if siret not in by_siret]
     create += [{"name": name, "siret": None} for name in names if name not in by_name]
     if create:  # one executemany, ids read back by key (RETURNING would take Core's per-row path)
-        bulk_insert(session, _ORG, create)
+        bulk_insert(db, _ORG, create)
         read([c["siret"] for c in create if c["siret"]], [c["name"] for c in create if not c["siret"]])
     for oid, name, before in sorted((by_siret[siret][0], name, by_siret[siret][1]) for siret, name in last_name.items()
                                     if by_siret[siret][1] != name):  # in id order: two writers never deadlock
         if renamed is not None:
             renamed.setdefault(oid, before)
-        session.execute(update(_ORG).where(_ORG.c.id == oid).values(name=name))
+        db.execute(update(_ORG).where(_ORG.c.id == oid).values(name=name))
     return {(name, siret): by_siret[siret][0] if siret else by_name[name] for name, siret in wanted}
 
 
-def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def bulk_insert(db: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """INSERT many rows at driver level: one statement text, one `executemany` per set of columns.
 
     Core's executemany prepares each row's parameters in Python, which costs more than SQLite's own
@@ -141,7 +146,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     hashable types are memoised per batch (a batch repeats the same few timestamps and dates)."""
     if not rows:
         return
-    conn = session.connection()
+    conn = db.connection()
     dialect = conn.dialect
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -200,55 +205,55 @@ def _json_key(x: Any) -> Any:
     return None
 
 
-def insert_offers(session: Session, source: str, rows: list[dict]) -> dict[str, int]:
+def insert_offers(db: Session, source: str, rows: list[dict]) -> dict[str, int]:
     """Insert new offers of `source`; their ids by external id (read back by key: no RETURNING,
     which would take the slow per-row path)."""
     if not rows:
         return {}
-    bulk_insert(session, _OFFER, rows)
-    return offer_ids(session, source, [r["external_id"] for r in rows])
+    bulk_insert(db, _OFFER, rows)
+    return offer_ids(db, source, [r["external_id"] for r in rows])
 
 
-def offer_ids(session: Session, source: str, external_ids: Sequence[str]) -> dict[str, int]:
+def offer_ids(db: Session, source: str, external_ids: Sequence[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for chunk in _chunks(list(external_ids)):
-        out.update(session.execute(select(_OFFER.c.external_id, _OFFER.c.id).where(
+        out.update(db.execute(select(_OFFER.c.external_id, _OFFER.c.id).where(
             _OFFER.c.source == source, _OFFER.c.external_id.in_(chunk))).all())
     return out
 
 
-def update_offers(session: Session, updates: list[tuple[int, dict]]) -> None:
-    _update_by_id(session, _OFFER, updates)
+def update_offers(db: Session, updates: list[tuple[int, dict]]) -> None:
+    _update_by_id(db, _OFFER, updates)
 
 
-def _update_by_id(session: Session, table, updates: list[tuple[int, dict]]) -> None:
+def _update_by_id(db: Session, table, updates: list[tuple[int, dict]]) -> None:
     """executemany UPDATE … WHERE id = :_id, grouped by the set of columns written."""
     groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
     for row_id, values in updates:
         groups[tuple(sorted(values))].append({**{f"v_{k}": v for k, v in values.items()}, "_id": row_id})
     for cols, params in groups.items():
         stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(f"v_{c}") for c in cols})
-        session.connection().execute(stmt, params)
+        db.connection().execute(stmt, params)
 
 
-def replace_links_many(session: Session, links: list[tuple[int, Sequence[str], Sequence[str], Sequence[str],
+def replace_links_many(db: Session, links: list[tuple[int, Sequence[str], Sequence[str], Sequence[str],
                                                             Sequence[str]]], *, fresh: set[int] | None = None) -> None:
     """Funders, sectors, publics and audience of these offers (`fresh`: offers just created, which have none)."""
     ids = [x[0] for x in links if not fresh or x[0] not in fresh]
     for model in (OfferFunder, OfferSector, OfferPublic):
         for chunk in _chunks(ids):
-            session.execute(delete(model).where(model.offer_id.in_(chunk)))
+            db.execute(delete(model).where(model.offer_id.in_(chunk)))
     funders = [{"offer_id": i, "funder": f} for i, fs, _, _, _ in links for f in fs]
     sectors = [{"offer_id": i, "sector": x} for i, _, xs, _, _ in links for x in xs]
     publics = [{"offer_id": i, "role": "publics", "public": p} for i, _, _, ps, _ in links for p in ps]
     publics += [{"offer_id": i, "role": "audience", "public": p} for i, _, _, _, ps in links for p in ps]
     for model, rows in ((OfferFunder, funders), (OfferSector, sectors), (OfferPublic, publics)):
-        bulk_insert(session, model.__table__, rows)
+        bulk_insert(db, model.__table__, rows)
 
 
-def replace_links(session: Session, offer_id: int, funders: Sequence[str], sectors: Sequence[str],
+def replace_links(db: Session, offer_id: int, funders: Sequence[str], sectors: Sequence[str],
                   publics: Sequence[str], audience: Sequence[str]) -> None:
-    replace_links_many(session, [(offer_id, funders, sectors, publics, audience)])
+    replace_links_many(db, [(offer_id, funders, sectors, publics, audience)])
 
 
 @dataclass(frozen=True)
@@ -261,39 +266,37 @@ class SessionHead:
     withdrawn_at: datetime | None
 
 
-def session_heads(session: Session, offer_ids: Sequence[int]) -> dict[int, dict[str, SessionHead]]:
+def session_heads(db: Session, offer_ids: Sequence[int]) -> dict[int, dict[str, SessionHead]]:
     out: dict[int, dict[str, SessionHead]] = defaultdict(dict)
     cols = (_SESSION.c.offer_id, _SESSION.c.external_id, _SESSION.c.id, _SESSION.c.places_stated,
             _SESSION.c.places_available, _SESSION.c.places_updated_at, _SESSION.c.version, _SESSION.c.withdrawn_at)
     for chunk in _chunks(list(offer_ids)):
-        for oid, ext, *rest in session.execute(select(*cols).where(_SESSION.c.offer_id.in_(chunk))):
+        for oid, ext, *rest in db.execute(select(*cols).where(_SESSION.c.offer_id.in_(chunk))):
             out[oid][ext] = SessionHead(*rest)
     return out
 
 
-def insert_sessions(session: Session, rows: list[dict]) -> None:
-    bulk_insert(session, _SESSION, rows)
+def insert_sessions(db: Session, rows: list[dict]) -> None:
+    bulk_insert(db, _SESSION, rows)
 
 
-def update_sessions(session: Session, updates: list[tuple[int, dict]]) -> None:
-    _update_by_id(session, _SESSION, updates)
+def update_sessions(db: Session, updates: list[tuple[int, dict]]) -> None:
+    _update_by_id(db, _SESSION, updates)
 
 
-def withdraw_sessions(session: Session, ids: Sequence[int], now: datetime, seq: int) -> None:
+def withdraw_sessions(db: Session, ids: Sequence[int], now: datetime, seq: int) -> None:
     for chunk in _chunks(list(ids)):
-        session.execute(update(_SESSION).where(_SESSION.c.id.in_(chunk)).values(
+        db.execute(update(_SESSION).where(_SESSION.c.id.in_(chunk)).values(
             withdrawn_at=now, updated_at=now, change_seq=seq, version=_SESSION.c.version + 1))
 
 
-def withdraw_offers(session: Session, ids: Sequence[int], now: datetime, seq: int) -> None:
+def withdraw_offers(db: Session, ids: Sequence[int], now: datetime, seq: int) -> None:
     for chunk in _chunks(list(ids)):
-        session.execute(update(_OFFER).where(_OFFER.c.id.in_(chunk), _OFFER.c.withdrawn_at.is_(None)).values(
+        db.execute(update(_OFFER).where(_OFFER.c.id.in_(chunk), _OFFER.c.withdrawn_at.is_(None)).values(
             withdrawn_at=now, updated_at=now, change_seq=seq))
 
 
 # --- reads -------------------------------------------------------------------------------------
-
-
 
 
 def location_from(values: dict) -> dict | None:
@@ -324,7 +327,7 @@ _OFFER_READ = [_OFFER.c[c] for c in (
     "id", "source", "external_id", "formation_id", "title", "summary", "kind", "entry_min", "entry_max",
     "target_level", "literacy_accepted", "rome_codes", "formacodes", "modality", "hours_total", "hours_per_week",
     "childcare", "cost_to_learner", "certification", "created_at", "updated_at", "source_updated_at", "quality",
-    "withdrawn_at")] + [_ORG.c.name.label("org_name"), _ORG.c.siret.label("org_siret")]
+    "withdrawn_at", "content_hash")] + [_ORG.c.name.label("org_name"), _ORG.c.siret.label("org_siret")]
 _SESSION_READ = [_SESSION.c[c] for c in (
     "id", "offer_id", "external_id", "start_date", "end_date", "start_precision", "end_precision", "rolling_entry",
     "schedule", "address", "postcode", "insee", "city", "departement", "region", "lat", "lon", "capacity",
@@ -339,25 +342,22 @@ def _session_dict(r) -> dict:
     return d
 
 
-def load_offers_out(session: Session, offer_ids: Sequence[int]) -> list[OfferOut]:
-    """Whole offers (with their live sessions) in the order of `offer_ids`: six Core queries and one
-    validation pass (this is on the hot path of match and search)."""
-    if not offer_ids:
-        return []
-    ids = list(offer_ids)
-    offers = {r["id"]: dict(r) for r in session.execute(
+def _offer_dicts(db: Session, ids: list[int]) -> list[dict]:
+    """Offers (with their live sessions) as plain dicts in the order of `ids`, plus their
+    `content_hash` (the ETag's): five Core queries."""
+    offers = {r["id"]: dict(r) for r in db.execute(
         select(*_OFFER_READ).join(_ORG, _ORG.c.id == _OFFER.c.organisation_id).where(_OFFER.c.id.in_(ids))).mappings()}
     for o in offers.values():
         o.update(funders=[], sectors=[], publics=[], audience=[], sessions=[])
-    for oid, f in session.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(ids))):
+    for oid, f in db.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(ids))):
         offers[oid]["funders"].append(f)
-    for oid, x in session.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(ids))):
+    for oid, x in db.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(ids))):
         offers[oid]["sectors"].append(x)
-    for oid, role, p in session.execute(
+    for oid, role, p in db.execute(
         select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public).where(OfferPublic.offer_id.in_(ids))
     ):
         offers[oid][role].append(p)
-    for r in session.execute(
+    for r in db.execute(
         select(*_SESSION_READ).where(_SESSION.c.offer_id.in_(ids), _SESSION.c.withdrawn_at.is_(None))
         .order_by(_SESSION.c.offer_id, _SESSION.c.start_date, _SESSION.c.id)
     ).mappings():
@@ -373,7 +373,28 @@ def load_offers_out(session: Session, offer_ids: Sequence[int]) -> list[OfferOut
         for key in ("funders", "sectors", "publics", "audience"):
             o[key].sort()
         out.append(o)
-    return _OFFER_OUT.validate_python(out)
+    return out
+
+
+def load_offers_out(db: Session, offer_ids: Sequence[int]) -> list[OfferOut]:
+    """Whole offers (with their live sessions) in the order of `offer_ids`, in one validation pass
+    (this is on the hot path of match and search)."""
+    if not offer_ids:
+        return []
+    return _OFFER_OUT.validate_python(_offer_dicts(db, list(offer_ids)))  # content_hash: not a field, ignored
+
+
+@dataclass(frozen=True)
+class StoredOffer:
+    """An offer as the API shows it, and the hash of its content (its ETag)."""
+
+    offer: OfferOut
+    content_hash: str
+
+
+def load_offer(db: Session, offer_id: int) -> StoredOffer | None:
+    found = _offer_dicts(db, [offer_id])
+    return StoredOffer(OfferOut.model_validate(found[0]), found[0]["content_hash"]) if found else None
 
 
 @dataclass(frozen=True)
@@ -390,8 +411,17 @@ def _live_session_where(*conds):
     return exists().where(TrainingSession.offer_id == Offer.id, TrainingSession.withdrawn_at.is_(None), *conds)
 
 
-def list_offer_page(session: Session, f: OfferFilters, after: list | None, limit: int) -> list[tuple]:
-    """One page of `(id, updated_at, withdrawn)`: by (updated_at, id) for incremental sync, else by id."""
+class ListedOffer(NamedTuple):
+    """A row of the offer list: its place in the list's order, and whether it is withdrawn."""
+
+    id: int
+    updated_at: datetime
+    withdrawn: bool
+
+
+def list_offer_page(db: Session, f: OfferFilters, after: list | None, limit: int) -> list[ListedOffer]:
+    """At most `limit` offers after the position `after` (see `offer_position`): by (updated_at, id)
+    for incremental sync, else by id."""
     stmt = select(Offer.id, Offer.updated_at, Offer.withdrawn_at.is_not(None))
     if f.modified_after is not None:
         stmt = stmt.where(Offer.updated_at > f.modified_after)
@@ -418,23 +448,32 @@ def list_offer_page(session: Session, f: OfferFilters, after: list | None, limit
         if after:
             stmt = stmt.where(Offer.id > int(after[0]))
         stmt = stmt.order_by(Offer.id)
-    return list(session.execute(stmt.limit(limit + 1)))
+    return [ListedOffer(*r) for r in db.execute(stmt.limit(limit))]
 
 
-def withdrawn_markers(session: Session, ids: Iterable[int]) -> dict[int, WithdrawnMarker]:
-    rows = session.exec(select(Offer).where(Offer.id.in_(list(ids))))
+def offer_position(row: ListedOffer, f: OfferFilters) -> list:
+    """A row's place in the list's order, as `list_offer_page` takes it back (JSON values)."""
+    return [row.updated_at.isoformat(), row.id] if f.modified_after is not None else [row.id]
+
+
+def offer_position_shape(f: OfferFilters) -> tuple[type, ...]:
+    return (str, int) if f.modified_after is not None else (int,)
+
+
+def withdrawn_markers(db: Session, ids: Iterable[int]) -> dict[int, WithdrawnMarker]:
+    rows = db.exec(select(Offer).where(Offer.id.in_(list(ids))))
     return {o.id: WithdrawnMarker(id=o.id, source=o.source, external_id=o.external_id, updated_at=o.updated_at)
             for o in rows}
 
 
-def count_live_sessions(session: Session) -> int:
+def count_live_sessions(db: Session) -> int:
     stmt = select(func.count()).select_from(TrainingSession).join(Offer).where(
         Offer.withdrawn_at.is_(None), TrainingSession.withdrawn_at.is_(None))
-    return session.execute(stmt).scalar_one()
+    return db.execute(stmt).scalar_one()
 
 
-def ping(session: Session) -> None:
-    session.execute(text("SELECT 1"))
+def ping(db: Session) -> None:
+    db.execute(text("SELECT 1"))
 
 
 # --- matching feed ------------------------------------------------------------------------------
@@ -456,8 +495,8 @@ class MatchFeed:
     changed_offer_ids: set[int]
 
 
-def match_feed(session: Session, since: int | None) -> MatchFeed:
-    seq = current_change_seq(session)
+def match_feed(db: Session, since: int | None) -> MatchFeed:
+    seq = current_change_seq(db)
     s_cols = [_SESSION.c[c] for c in _SESSION_FACTS] + [_SESSION.c.withdrawn_at, _OFFER.c.withdrawn_at.label("ow")]
     base = select(*s_cols).join(_OFFER, _OFFER.c.id == _SESSION.c.offer_id)
     if since is None:
@@ -466,21 +505,21 @@ def match_feed(session: Session, since: int | None) -> MatchFeed:
         queries = [base.where(_SESSION.c.change_seq > since), base.where(_OFFER.c.change_seq > since)]
     rows: dict[int, dict] = {}
     for q in queries:
-        for r in session.execute(q).mappings():
+        for r in db.execute(q).mappings():
             rows[r["id"]] = dict(r)
     removed = [sid for sid, r in rows.items() if r["withdrawn_at"] is not None or r["ow"] is not None]
     live = [r for r in rows.values() if r["withdrawn_at"] is None and r["ow"] is None]
     offer_ids = sorted({r["offer_id"] for r in live})
     offers: dict[int, dict] = {}
     for chunk in _chunks(offer_ids, 900):
-        for r in session.execute(select(*[_OFFER.c[c] for c in _OFFER_FACTS]).where(_OFFER.c.id.in_(chunk))).mappings():
+        for r in db.execute(select(*[_OFFER.c[c] for c in _OFFER_FACTS]).where(_OFFER.c.id.in_(chunk))).mappings():
             offers[r["id"]] = {**r, "funders": [], "sectors": [], "publics": [], "audience": []}
-        for oid, f in session.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(chunk))):
+        for oid, f in db.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(chunk))):
             offers[oid]["funders"].append(f)
-        for oid, x in session.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(chunk))):
+        for oid, x in db.execute(select(OfferSector.offer_id, OfferSector.sector).where(OfferSector.offer_id.in_(chunk))):
             offers[oid]["sectors"].append(x)
-        for oid, role, p in session.execute(select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public)
-                                            .where(OfferPublic.offer_id.in_(chunk))):
+        for oid, role, p in db.execute(select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public)
+                                       .where(OfferPublic.offer_id.in_(chunk))):
             offers[oid][role].append(p)
     return MatchFeed(seq=seq, offers=offers, sessions=live, removed_session_ids=removed,
                      changed_offer_ids={r["offer_id"] for r in rows.values()})

@@ -226,6 +226,11 @@ class WithdrawnMarker(BaseModel):
     updated_at: datetime
 
 
+class OfferPage(BaseModel):
+    items: list[OfferOut | WithdrawnMarker]
+    next_cursor: str | None
+
+
 class PlacesUpdate(Strict):
     places_available: JsonInt = Field(ge=0, le=100_000)
     capacity: JsonInt | None = Field(default=None, ge=0, le=100_000)

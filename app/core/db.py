@@ -86,12 +86,12 @@ class Database:
     def session(self, write: bool = False) -> Iterator[Session]:
         """Committed when the block ends, rolled back on any exception."""
         engine = self.write_engine if write else self.engine
-        with Session(engine, expire_on_commit=False) as session:
+        with Session(engine, expire_on_commit=False) as db:
             try:
-                yield session
-                session.commit()
+                yield db
+                db.commit()
             except BaseException:
-                session.rollback()
+                db.rollback()
                 raise
 
     def dispose(self) -> None:

@@ -1,16 +1,16 @@
 """Keep Python's cyclic garbage collector off the long-lived heap.
 
 Each worker holds large structures that live as long as the process: the matching snapshot
-(~400,000 tracked objects at 50,000 sessions), the offers it caches, the commune reference. The
-collector's full passes (generation 2) walk every tracked object: 0.3 s on a quiet machine, 0.8 to
-1.4 s under load, during which the whole worker stops. bench/load.py measured 25 such pauses in 30 s
-of mixed traffic (p99 over 600 ms); docs/trust.md has the figures.
+(hundreds of thousands of tracked objects), the offers it caches, the commune reference. The
+collector's full passes (generation 2) walk every tracked object, and the whole worker stops
+meanwhile: under load these pauses dominated the tail latency (docs/trust.md, "What the load test
+found", has the measurements).
 
 `gc.freeze()` moves every object alive at that moment to a permanent generation the collector no
 longer walks (objects stay freed by reference counting when dropped). The settler calls
 `gc.collect(); gc.freeze()` once the start-up structures are built (search index, matching
 snapshot), then again whenever generation 2 has grown past `threshold` objects (the offers cache
-filling up). A settle only walks what is not frozen yet: tens of milliseconds.
+filling up). A settle only walks what is not frozen yet.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ _saved: tuple[int, int, int] | None = None
 class fewer_collections:  # noqa: N801 - used as a context manager, like contextlib's
     """Young collections every `gen0` allocations instead of 700, while bulk work runs (an LHÉO import
     allocates millions of objects that live until it ends: default thresholds walk them over and
-    over, 0.7 s of a 20,000-action import). Process-wide, so nested and concurrent users share one
+    over; docs/imports.md). Process-wide, so nested and concurrent users share one
     raise; the thresholds in force before the first one are restored when the last one ends."""
 
     def __init__(self, gen0: int = 50_000) -> None:

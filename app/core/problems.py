@@ -7,10 +7,39 @@ from typing import Any
 PROBLEM_BASE = "https://parcours-fle.beta.gouv.fr/problems/"
 
 
+TITLES = {  # the problem+json `title` of each status the app answers with
+    400: "Requête invalide",
+    401: "Authentification requise",
+    403: "Accès refusé",
+    404: "Introuvable",
+    405: "Méthode non autorisée",
+    406: "Format non disponible",
+    409: "Conflit",
+    412: "Version périmée",
+    413: "Requête trop volumineuse",
+    415: "Type de contenu non pris en charge",
+    422: "Données invalides",
+    429: "Trop de requêtes",
+    500: "Erreur interne",
+    503: "Service indisponible",
+    507: "Stockage insuffisant",
+}
+
+
 class Problem(Exception):
+    """An error the client is told about. Each kind is a subclass naming its status and slug, e.g.
+    `class NotFound(Problem, status=404, slug="not-found")`; its title is the status's (`TITLES`)."""
+
     status: int = 400
-    title: str = "Requête invalide"
+    title: str = TITLES[400]
     slug: str = "bad-request"
+
+    def __init_subclass__(cls, *, status: int | None = None, slug: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status, cls.title = status, TITLES[status]
+        if slug is not None:
+            cls.slug = slug
 
     def __init__(
         self,
@@ -45,36 +74,36 @@ class Problem(Exception):
         return out
 
 
-class BadRequest(Problem):
-    status, title, slug = 400, "Requête invalide", "bad-request"
+class BadRequest(Problem, status=400, slug="bad-request"):
+    """A request that cannot be served as sent (a forged cursor, a document that is not LHÉO)."""
 
 
-class Unauthorized(Problem):
-    status, title, slug = 401, "Authentification requise", "unauthorized"
+class Unauthorized(Problem, status=401, slug="unauthorized"):
+    """No key, or a key that is unknown or revoked."""
 
 
-class Forbidden(Problem):
-    status, title, slug = 403, "Accès refusé", "forbidden"
+class Forbidden(Problem, status=403, slug="forbidden"):
+    """A key whose role, source or organisation does not allow this."""
 
 
-class NotFound(Problem):
-    status, title, slug = 404, "Introuvable", "not-found"
+class NotFound(Problem, status=404, slug="not-found"):
+    """No such record, or not one the caller may see (the same answer: nothing leaks)."""
 
 
-class Conflict(Problem):
-    status, title, slug = 409, "Conflit", "conflict"
+class Conflict(Problem, status=409, slug="conflict"):
+    """The record's state forbids the change (a full session, a transition not allowed…)."""
 
 
-class PreconditionFailed(Problem):
-    status, title, slug = 412, "Version périmée", "precondition-failed"
+class PreconditionFailed(Problem, status=412, slug="precondition-failed"):
+    """`If-Match` names a version that is no longer the current one."""
 
 
-class PayloadTooLarge(Problem):
-    status, title, slug = 413, "Requête trop volumineuse", "payload-too-large"
+class PayloadTooLarge(Problem, status=413, slug="payload-too-large"):
+    """A body over its limit."""
 
 
-class Unprocessable(Problem):
-    status, title, slug = 422, "Données invalides", "validation-error"
+class Unprocessable(Problem, status=422, slug="validation-error"):
+    """Invalid data; `errors` names each field."""
 
     @classmethod
     def at(cls, loc: list[str | int] | tuple, msg: str) -> Unprocessable:
@@ -82,5 +111,5 @@ class Unprocessable(Problem):
         return cls(msg, errors=[{"loc": list(loc), "msg": msg}])
 
 
-class ServiceUnavailable(Problem):
-    status, title, slug = 503, "Service indisponible", "unavailable"
+class ServiceUnavailable(Problem, status=503, slug="unavailable"):
+    """Something the answer needs (the database, the search engine) does not respond: retry."""

@@ -73,20 +73,25 @@ class SnapshotStore:
         self._offer_changed: dict[int, int] = {}  # offer id → stamp of its last change seen
         self._cached_offers = cached_offers
 
-    def get(self, session: Session) -> Snapshot:
-        return self.current(session)[0]
+    @property
+    def ready(self) -> bool:
+        """The snapshot has been built (matching no longer pays for the first build)."""
+        return self._snapshot is not None
 
-    def current(self, session: Session) -> tuple[Snapshot, int]:
-        """The snapshot, at least as recent as what `session` sees, and the stamp `session` saw."""
-        seq = repo.current_change_seq(session)
+    def get(self, db: Session) -> Snapshot:
+        return self.current(db)[0]
+
+    def current(self, db: Session) -> tuple[Snapshot, int]:
+        """The snapshot, at least as recent as what `db` sees, and the stamp `db` saw."""
+        seq = repo.current_change_seq(db)
         if self._snapshot is None or seq > self._seq:
             with self._lock:  # one refresh at a time; readers keep using the previous snapshot object
                 if self._snapshot is None or seq > self._seq:
-                    self._refresh(session)
+                    self._refresh(db)
         return self._snapshot, seq
 
-    def _refresh(self, session: Session) -> None:
-        feed = repo.match_feed(session, None if self._snapshot is None else self._seq)
+    def _refresh(self, db: Session) -> None:
+        feed = repo.match_feed(db, None if self._snapshot is None else self._seq)
         candidates = candidates_from(feed)
         if self._snapshot is None:
             started = time.perf_counter()
@@ -99,8 +104,8 @@ class SnapshotStore:
                 self._offer_changed[offer_id] = feed.seq
         self._seq = max(self._seq, feed.seq)
 
-    def offers(self, session: Session, ids: list[int], seq: int) -> dict[int, OfferOut]:
-        """Offers by id as `session` sees them (`seq`: the stamp it saw, from `current`)."""
+    def offers(self, db: Session, ids: list[int], seq: int) -> dict[int, OfferOut]:
+        """Offers by id as `db` sees them (`seq`: the stamp it saw, from `current`)."""
         out: dict[int, OfferOut] = {}
         missing = []
         for oid in ids:
@@ -109,7 +114,7 @@ class SnapshotStore:
                 out[oid] = hit[1]
             else:
                 missing.append(oid)
-        for offer in repo.load_offers_out(session, missing):
+        for offer in repo.load_offers_out(db, missing):
             out[offer.id] = offer
             if not offer.withdrawn:
                 self._offers[offer.id] = (seq, offer)
@@ -117,10 +122,10 @@ class SnapshotStore:
             self._offers.popitem(last=False)
         return out
 
-    def warm(self, db: Database) -> None:
+    def warm(self, database: Database) -> None:
         """Build the snapshot ahead of the first match (run in a thread at start-up)."""
         try:
-            with db.session() as session:
-                self.get(session)
+            with database.session() as db:
+                self.get(db)
         except Exception:  # a cold snapshot is built on the first match instead
             log.exception("matching snapshot warm-up failed")

@@ -23,28 +23,28 @@ log = logging.getLogger("parcours_fle.expiry")
 BATCH = 500
 
 
-def expire_due(db: Database, *, now: datetime | None = None, batch: int = BATCH) -> int:
+def expire_due(database: Database, *, now: datetime | None = None, batch: int = BATCH) -> int:
     """Expire every pending prescription whose `expires_at` has passed; the number expired."""
     total = 0
     while True:
         at = now or utcnow()
-        with db.session(write=True) as s:
-            seq = repo.lock_catalogue(s)
-            ids = repo.due_for_expiry(s, at, batch)
+        with database.session(write=True) as db:
+            seq = repo.lock_catalogue(db)
+            ids = repo.due_for_expiry(db, at, batch)
             for pid in ids:
-                p = s.get(Prescription, pid)
+                p = db.get(Prescription, pid)
                 if p is not None and p.status == Status.PENDING.value and transition(
-                        s, p, Status.EXPIRED, Actor.SYSTEM, None, seq=seq, now=at, via="expiry"):
+                        db, p, Status.EXPIRED, Actor.SYSTEM, None, seq=seq, now=at, via="expiry"):
                     total += 1
         if len(ids) < batch:
             return total
 
 
-async def expiry_loop(db: Database, interval_seconds: int) -> None:
+async def expiry_loop(database: Database, interval_seconds: int) -> None:
     """Run `expire_due` in a worker thread now, then every `interval_seconds`, until cancelled."""
     while True:
         try:
-            n = await asyncio.to_thread(expire_due, db)
+            n = await asyncio.to_thread(expire_due, database)
             if n:
                 log.info("prescriptions expired", extra={"event": "expiry", "count": n})
         except asyncio.CancelledError:

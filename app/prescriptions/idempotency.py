@@ -1,7 +1,7 @@
 """`Idempotency-Key` for any write (CONTRACT § Conventions), scoped to (API key, route, key).
 
-    outcome = run_idempotent(db, api_key_id=..., route="POST /v1/prescriptions", key=header,
-                             payload=body.model_dump(mode="json"), work=lambda s: (201, {...}))
+    outcome = run_idempotent(database, api_key_id=..., route="POST /v1/prescriptions", key=header,
+                             payload=body.model_dump(mode="json"), work=lambda db: (201, {...}))
 
 - The request is identified by the SHA-256 of its canonical JSON body (keys sorted), so the
   same body sent with other spacing or key order is the same request.
@@ -55,8 +55,8 @@ def check_key(key: str) -> str:
     return key
 
 
-def _find(session: Session, api_key_id: int, route: str, key: str) -> IdempotencyRecord | None:
-    return session.exec(select(IdempotencyRecord).where(
+def _find(db: Session, api_key_id: int, route: str, key: str) -> IdempotencyRecord | None:
+    return db.exec(select(IdempotencyRecord).where(
         IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.route == route,
         IdempotencyRecord.idem_key == key)).first()
 
@@ -70,34 +70,34 @@ def _replay(record: IdempotencyRecord, digest: str) -> Outcome:
     return Outcome(record.status_code, json.loads(record.response_body), replayed=True)
 
 
-def claim(session: Session, *, api_key_id: int, route: str, key: str, digest: str) -> IdempotencyRecord | Outcome:
+def claim(db: Session, *, api_key_id: int, route: str, key: str, digest: str) -> IdempotencyRecord | Outcome:
     """The record to complete after the work, or the first answer to replay."""
-    found = _find(session, api_key_id, route, key)
+    found = _find(db, api_key_id, route, key)
     if found is not None:
         return _replay(found, digest)
     record = IdempotencyRecord(api_key_id=api_key_id, route=route, idem_key=key, request_hash=digest,
                                status_code=0, response_body="")
     try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()
+        with db.begin_nested():
+            db.add(record)
+            db.flush()
     except IntegrityError:
-        found = _find(session, api_key_id, route, key)  # committed meanwhile by a concurrent request
+        found = _find(db, api_key_id, route, key)  # committed meanwhile by a concurrent request
         if found is None:  # pragma: no cover - the unique index said it exists
             raise Conflict("Requête concurrente avec la même clé d'idempotence : réessayez.") from None
         return _replay(found, digest)
     return record
 
 
-def complete(session: Session, record: IdempotencyRecord, status_code: int, body: Any) -> None:
+def complete(db: Session, record: IdempotencyRecord, status_code: int, body: Any) -> None:
     record.status_code = status_code
     record.response_body = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
-    session.add(record)
-    session.flush()
+    db.add(record)
+    db.flush()
 
 
 def run_idempotent(
-    db: Database,
+    database: Database,
     *,
     api_key_id: int,
     route: str,
@@ -107,23 +107,23 @@ def run_idempotent(
 ) -> Outcome:
     """Run `work` in one write transaction, honouring the key when one was sent. `work` returns
     (status, JSON-ready body) or raises a Problem (nothing is kept then)."""
-    with db.session(write=True) as session:
+    with database.session(write=True) as db:
         record = None
         if key is not None:
-            got = claim(session, api_key_id=api_key_id, route=route, key=check_key(key),
+            got = claim(db, api_key_id=api_key_id, route=route, key=check_key(key),
                         digest=request_hash(payload))
             if isinstance(got, Outcome):
                 return got
             record = got
-        status_code, body = work(session)
+        status_code, body = work(db)
         if record is not None:
             if 200 <= status_code < 300:
-                complete(session, record, status_code, body)
+                complete(db, record, status_code, body)
             else:  # pragma: no cover - work raises for errors
-                session.delete(record)
+                db.delete(record)
         return Outcome(status_code, body)
 
 
-def purge_before(session: Session, cutoff: datetime) -> int:
+def purge_before(db: Session, cutoff: datetime) -> int:
     """Forget answers older than `cutoff` (they carry personal references): retention."""
-    return session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)).rowcount
+    return db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)).rowcount

@@ -66,16 +66,16 @@ _INSERT_PRESCRIPTION = _p.insert().returning(_p.c.id)
 _INSERT_EVENT = _ev.insert()
 
 
-def next_change_seq(session: Session) -> int:
+def next_change_seq(db: Session) -> int:
     """Bump the catalogue counter: takes its row lock first (lock order above) and gives the number
     this write stamps on the rows it changes. Gaps in the sequence are harmless."""
-    seq = session.connection().execute(_NEXT_SEQ).scalar_one_or_none()
-    return seq if seq is not None else catalogue_repo.next_change_seq(session)
+    seq = db.connection().execute(_NEXT_SEQ).scalar_one_or_none()
+    return seq if seq is not None else catalogue_repo.next_change_seq(db)
 
 
-def lock_catalogue(session: Session) -> int:
+def lock_catalogue(db: Session) -> int:
     """Every prescription write starts here (lock order); returns the change number to stamp."""
-    return next_change_seq(session)
+    return next_change_seq(db)
 
 
 # --- sessions and their places ------------------------------------------------------------------
@@ -92,27 +92,27 @@ class SessionInfo:
     withdrawn: bool
 
 
-def session_info(session: Session, session_id: int) -> SessionInfo | None:
-    row = session.connection().execute(_SESSION_INFO, {"p_sid": session_id}).first()
+def session_info(db: Session, session_id: int) -> SessionInfo | None:
+    row = db.connection().execute(_SESSION_INFO, {"p_sid": session_id}).first()
     return SessionInfo(*row) if row else None
 
 
-def session_id_by_ref(session: Session, source: str, offer_external_id: str, session_external_id: str) -> int | None:
-    return session.execute(
+def session_id_by_ref(db: Session, source: str, offer_external_id: str, session_external_id: str) -> int | None:
+    return db.execute(
         select(TrainingSession.id).join(Offer, Offer.id == TrainingSession.offer_id)
         .where(Offer.source == source, Offer.external_id == offer_external_id,
                TrainingSession.external_id == session_external_id)
     ).scalar_one_or_none()
 
 
-def take_place(session: Session, session_id: int, now: datetime, seq: int, *, require_open: bool) -> bool:
+def take_place(db: Session, session_id: int, now: datetime, seq: int, *, require_open: bool) -> bool:
     """Atomically take one live place: True when one was left (and it is now taken).
 
     The WHERE clause is the whole guarantee: concurrent takers on PostgreSQL queue on the row lock
     and re-check `places_available > 0` on the row they finally get (READ COMMITTED). The same
     statement stamps the session (change_seq, version, updated_at) for the search index and the
     matching snapshot; its offer is stamped next."""
-    conn = session.connection()
+    conn = db.connection()
     offer_id = conn.execute(_TAKE_OPEN if require_open else _TAKE_ANY,
                             {"p_sid": session_id, "p_seq": seq, "p_now": now}).scalar_one_or_none()
     if offer_id is None:
@@ -121,11 +121,11 @@ def take_place(session: Session, session_id: int, now: datetime, seq: int, *, re
     return True
 
 
-def give_place_back(session: Session, session_id: int, now: datetime, seq: int) -> bool:
+def give_place_back(db: Session, session_id: int, now: datetime, seq: int) -> bool:
     """Give one place back. Nothing when the count is unknown; never above the session's capacity
     (when known, unless the organisation itself stated more places than that). True when the live
     count changed."""
-    conn = session.connection()
+    conn = db.connection()
     offer_id = conn.execute(_GIVE_BACK, {"p_sid": session_id, "p_seq": seq, "p_now": now}).scalar_one_or_none()
     if offer_id is None:
         return False
@@ -136,33 +136,33 @@ def give_place_back(session: Session, session_id: int, now: datetime, seq: int) 
 # --- prescriptions --------------------------------------------------------------------------------
 
 
-def has_active_prescription(session: Session, session_id: int, jobseeker_ref: str) -> bool:
-    return session.connection().execute(_ACTIVE_ID, {"p_sid": session_id, "p_ref": jobseeker_ref}).first() is not None
+def has_active_prescription(db: Session, session_id: int, jobseeker_ref: str) -> bool:
+    return db.connection().execute(_ACTIVE_ID, {"p_sid": session_id, "p_ref": jobseeker_ref}).first() is not None
 
 
-def has_entry(session: Session, session_id: int, jobseeker_ref: str) -> bool:
-    return session.connection().execute(_ENTRY_ID, {"p_sid": session_id, "p_ref": jobseeker_ref}).first() is not None
+def has_entry(db: Session, session_id: int, jobseeker_ref: str) -> bool:
+    return db.connection().execute(_ENTRY_ID, {"p_sid": session_id, "p_ref": jobseeker_ref}).first() is not None
 
 
-def insert_prescription(session: Session, values: dict) -> int:
-    return session.connection().execute(_INSERT_PRESCRIPTION, values).scalar_one()
+def insert_prescription(db: Session, values: dict) -> int:
+    return db.connection().execute(_INSERT_PRESCRIPTION, values).scalar_one()
 
 
-def insert_event(session: Session, values: dict) -> None:
-    session.connection().execute(_INSERT_EVENT, values)
+def insert_event(db: Session, values: dict) -> None:
+    db.connection().execute(_INSERT_EVENT, values)
 
 
-def active_prescription(session: Session, session_id: int, jobseeker_ref: str) -> Prescription | None:
-    return session.exec(select(Prescription).where(
+def active_prescription(db: Session, session_id: int, jobseeker_ref: str) -> Prescription | None:
+    return db.exec(select(Prescription).where(
         Prescription.session_id == session_id, Prescription.jobseeker_ref == jobseeker_ref,
         Prescription.status.in_(_ACTIVE))).first()
 
 
-def entry_of(session: Session, session_id: int, jobseeker_ref: str) -> Entry | None:
-    return session.exec(select(Entry).where(Entry.session_id == session_id, Entry.jobseeker_ref == jobseeker_ref)).first()
+def entry_of(db: Session, session_id: int, jobseeker_ref: str) -> Entry | None:
+    return db.exec(select(Entry).where(Entry.session_id == session_id, Entry.jobseeker_ref == jobseeker_ref)).first()
 
 
-def compare_and_set_status(session: Session, prescription_id: int, old: Status, new: Status, now: datetime,
+def compare_and_set_status(db: Session, prescription_id: int, old: Status, new: Status, now: datetime,
                            *, reason: str | None, reason_code: str | None, release: bool) -> bool:
     """Move the status only if it is still `old`: of two concurrent writers (PATCH, entry, expiry)
     exactly one wins. True when this one did."""
@@ -174,25 +174,25 @@ def compare_and_set_status(session: Session, prescription_id: int, old: Status, 
         values["reason_code"] = reason_code
     if release:
         values["place_held"] = False
-    result = session.execute(
+    result = db.execute(
         update(Prescription).where(Prescription.id == prescription_id, Prescription.status == old.value)
         .values(**values).execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
 
-def set_place_held(session: Session, prescription_id: int, held: bool) -> None:
-    session.execute(update(Prescription).where(Prescription.id == prescription_id).values(place_held=held)
-                    .execution_options(synchronize_session=False))
+def set_place_held(db: Session, prescription_id: int, held: bool) -> None:
+    db.execute(update(Prescription).where(Prescription.id == prescription_id).values(place_held=held)
+               .execution_options(synchronize_session=False))
 
 
-def events_of(session: Session, prescription_id: int) -> list[PrescriptionEvent]:
-    return list(session.exec(select(PrescriptionEvent).where(PrescriptionEvent.prescription_id == prescription_id)
-                             .order_by(PrescriptionEvent.id)))
+def events_of(db: Session, prescription_id: int) -> list[PrescriptionEvent]:
+    return list(db.exec(select(PrescriptionEvent).where(PrescriptionEvent.prescription_id == prescription_id)
+                        .order_by(PrescriptionEvent.id)))
 
 
-def due_for_expiry(session: Session, now: datetime, limit: int) -> list[int]:
-    return list(session.execute(
+def due_for_expiry(db: Session, now: datetime, limit: int) -> list[int]:
+    return list(db.execute(
         select(Prescription.id).where(Prescription.status == Status.PENDING.value, Prescription.expires_at <= now)
         .order_by(Prescription.id).limit(limit)
     ).scalars())
@@ -225,13 +225,13 @@ class Scope:
         return false()
 
 
-def prescription_in_scope(session: Session, prescription_id: int, scope: Scope) -> Prescription | None:
-    return session.exec(select(Prescription).where(Prescription.id == prescription_id, scope.where())).first()
+def prescription_in_scope(db: Session, prescription_id: int, scope: Scope) -> Prescription | None:
+    return db.exec(select(Prescription).where(Prescription.id == prescription_id, scope.where())).first()
 
 
-def list_page(session: Session, scope: Scope, *, status: str | None, session_id: int | None, code: str | None,
+def list_page(db: Session, scope: Scope, *, status: str | None, session_id: int | None, code: str | None,
               before_id: int | None, limit: int) -> list[Prescription]:
-    """Newest first, keyset on id."""
+    """At most `limit` prescriptions, newest first, older than `before_id` (keyset on id)."""
     stmt = select(Prescription).where(scope.where())
     if code:
         stmt = stmt.where(Prescription.code == code)
@@ -241,35 +241,66 @@ def list_page(session: Session, scope: Scope, *, status: str | None, session_id:
         stmt = stmt.where(Prescription.session_id == session_id)
     if before_id is not None:
         stmt = stmt.where(Prescription.id < before_id)
-    return list(session.exec(stmt.order_by(Prescription.id.desc()).limit(limit + 1)))
+    return list(db.exec(stmt.order_by(Prescription.id.desc()).limit(limit)))
 
 
-def offer_ids_of(session: Session, session_ids: set[int]) -> dict[int, int]:
+def offer_ids_of(db: Session, session_ids: set[int]) -> dict[int, int]:
     if not session_ids:
         return {}
-    return dict(session.execute(select(TrainingSession.id, TrainingSession.offer_id)
-                                .where(TrainingSession.id.in_(list(session_ids)))).all())
+    return dict(db.execute(select(TrainingSession.id, TrainingSession.offer_id)
+                           .where(TrainingSession.id.in_(list(session_ids)))).all())
 
 
-def entered_on_of(session: Session, prescription_ids: Sequence[int]) -> dict[int, object]:
+def entered_on_of(db: Session, prescription_ids: Sequence[int]) -> dict[int, object]:
     if not prescription_ids:
         return {}
-    return dict(session.execute(select(Entry.prescription_id, Entry.entered_on)
-                                .where(Entry.prescription_id.in_(list(prescription_ids)))).all())
+    return dict(db.execute(select(Entry.prescription_id, Entry.entered_on)
+                           .where(Entry.prescription_id.in_(list(prescription_ids)))).all())
+
+
+# --- retention (anonymise) ------------------------------------------------------------------------
+
+
+def closed_before(db: Session, statuses: Sequence[str], cutoff: datetime, limit: int) -> list[int]:
+    """Ids of prescriptions closed (in one of `statuses`) before `cutoff`, not anonymised yet."""
+    return list(db.execute(select(Prescription.id).where(
+        Prescription.status.in_(statuses), Prescription.closed_at < cutoff,
+        Prescription.anonymised_at.is_(None)).limit(limit)).scalars())
+
+
+def anonymise_prescription(db: Session, prescription_id: int, token: str, now: datetime) -> None:
+    db.execute(update(Prescription).where(Prescription.id == prescription_id).values(
+        jobseeker_ref=token, note=None, reason=None, anonymised_at=now))
+
+
+def erase_event_reasons(db: Session, prescription_ids: Sequence[int]) -> None:
+    if prescription_ids:
+        db.execute(update(PrescriptionEvent).where(PrescriptionEvent.prescription_id.in_(prescription_ids))
+                   .values(reason=None))
+
+
+def entries_before(db: Session, cutoff: datetime, limit: int) -> list[int]:
+    """Ids of entries recorded before `cutoff`, not anonymised yet."""
+    return list(db.execute(select(Entry.id).where(
+        Entry.created_at < cutoff, Entry.anonymised_at.is_(None)).limit(limit)).scalars())
+
+
+def anonymise_entry(db: Session, entry_id: int, token: str, now: datetime) -> None:
+    db.execute(update(Entry).where(Entry.id == entry_id).values(jobseeker_ref=token, anonymised_at=now))
 
 
 # --- consistency (tests, benchmark) -------------------------------------------------------------------
 
 
-def place_ledger(session: Session, session_id: int) -> dict[str, int]:
+def place_ledger(db: Session, session_id: int) -> dict[str, int]:
     """What the log says about one session's places; with no restated figure in between,
     `places_available` = stated − `taken_by_prescriptions` − `taken_by_entries`."""
-    held_now = session.execute(select(func.count()).where(
+    held_now = db.execute(select(func.count()).where(
         Prescription.session_id == session_id, Prescription.place_held.is_(True))).scalar_one()
-    delta = session.execute(
+    delta = db.execute(
         select(func.coalesce(func.sum(PrescriptionEvent.place_delta), 0)).select_from(PrescriptionEvent)
         .join(Prescription, Prescription.id == PrescriptionEvent.prescription_id)
         .where(Prescription.session_id == session_id)).scalar_one()
-    entries = session.execute(select(func.count()).where(
+    entries = db.execute(select(func.count()).where(
         Entry.session_id == session_id, Entry.place_taken.is_(True))).scalar_one()
     return {"held_now": held_now, "taken_by_prescriptions": -int(delta), "taken_by_entries": entries}

@@ -15,13 +15,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import update
-from sqlmodel import select
-
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.prescriptions import idempotency
-from app.prescriptions.models import Entry, Prescription, PrescriptionEvent
+from app.prescriptions import repository as repo
 from app.prescriptions.states import FINAL
 
 BATCH = 1000
@@ -47,7 +44,7 @@ def months_before(at: datetime, months: int) -> datetime:
     return at.replace(year=y, month=m0 + 1, day=day)
 
 
-def anonymise(db: Database, older_than_months: int, *, now: datetime | None = None) -> Report:
+def anonymise(database: Database, older_than_months: int, *, now: datetime | None = None) -> Report:
     if older_than_months < 1:
         raise ValueError("older_than_months must be at least 1")
     now = now or utcnow()
@@ -55,28 +52,22 @@ def anonymise(db: Database, older_than_months: int, *, now: datetime | None = No
     closed = [s.value for s in FINAL]
     n_presc = n_entries = 0
     while True:
-        with db.session(write=True) as s:
-            ids = list(s.execute(select(Prescription.id).where(
-                Prescription.status.in_(closed), Prescription.closed_at < cutoff,
-                Prescription.anonymised_at.is_(None)).limit(BATCH)).scalars())
+        with database.session(write=True) as db:
+            ids = repo.closed_before(db, closed, cutoff, BATCH)
             for pid in ids:
-                s.execute(update(Prescription).where(Prescription.id == pid).values(
-                    jobseeker_ref=token(), note=None, reason=None, anonymised_at=now))
-            if ids:
-                s.execute(update(PrescriptionEvent).where(PrescriptionEvent.prescription_id.in_(ids))
-                          .values(reason=None))
+                repo.anonymise_prescription(db, pid, token(), now)
+            repo.erase_event_reasons(db, ids)
         n_presc += len(ids)
         if len(ids) < BATCH:
             break
     while True:
-        with db.session(write=True) as s:
-            ids = list(s.execute(select(Entry.id).where(
-                Entry.created_at < cutoff, Entry.anonymised_at.is_(None)).limit(BATCH)).scalars())
+        with database.session(write=True) as db:
+            ids = repo.entries_before(db, cutoff, BATCH)
             for eid in ids:
-                s.execute(update(Entry).where(Entry.id == eid).values(jobseeker_ref=token(), anonymised_at=now))
+                repo.anonymise_entry(db, eid, token(), now)
         n_entries += len(ids)
         if len(ids) < BATCH:
             break
-    with db.session(write=True) as s:
-        n_idem = idempotency.purge_before(s, cutoff)
+    with database.session(write=True) as db:
+        n_idem = idempotency.purge_before(db, cutoff)
     return Report(cutoff=cutoff, prescriptions=n_presc, entries=n_entries, idempotency_records=n_idem)

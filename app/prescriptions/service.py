@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.auth.keys import Principal
 from app.core.clock import paris_day, utcnow
 from app.core.etags import check_if_match
+from app.core.pagination import keyset_page
 from app.core.problems import Conflict, NotFound, Unprocessable
 from app.prescriptions import repository as repo
 from app.prescriptions.models import Entry, Prescription
@@ -26,6 +27,7 @@ from app.prescriptions.schemas import (
     PrescriptionDetail,
     PrescriptionIn,
     PrescriptionOut,
+    PrescriptionPage,
     PrescriptionPatch,
 )
 from app.prescriptions.states import (
@@ -42,7 +44,6 @@ from app.reference.roles import Role
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed without doubt
 SYSTEM_NAME = "Expiration automatique"
-
 
 
 def new_code() -> str:
@@ -62,7 +63,11 @@ def publics_tags(publics: Sequence[str]) -> str:
 
 
 def etag(p: Prescription) -> str:
-    return f'"p{p.id}-v{p.version}"'
+    return etag_of(p.id, p.version)
+
+
+def etag_of(prescription_id: int, version: int) -> str:
+    return f'"p{prescription_id}-v{version}"'
 
 
 def conflict(code: str, detail: str) -> Conflict:
@@ -83,7 +88,7 @@ def scope_of(principal: Principal) -> repo.Scope:
 # --- prescribe ------------------------------------------------------------------------------------
 
 
-def prescribe(session: Session, principal: Principal, data: PrescriptionIn, *, ttl_days: int,
+def prescribe(db: Session, principal: Principal, data: PrescriptionIn, *, ttl_days: int,
               now: datetime | None = None) -> PrescriptionOut:
     """Create a pending prescription; hold one place at once when the session's places are known.
 
@@ -92,20 +97,20 @@ def prescribe(session: Session, principal: Principal, data: PrescriptionIn, *, t
     write on the catalogue goes through it one at a time. The conditional UPDATE and the partial
     unique index are what guarantee the rules: a check made before the lock is only for the message."""
     now = now or utcnow()
-    info = repo.session_info(session, data.session_id)
+    info = repo.session_info(db, data.session_id)
     if info is None:
         raise NotFound(f"Aucune session n°{data.session_id}.")
     _check_open(info)
     if info.places_available == 0:  # full when we looked: no need to queue for the lock to hear it
         raise _full()
-    if repo.has_active_prescription(session, info.id, data.jobseeker_ref):
+    if repo.has_active_prescription(db, info.id, data.jobseeker_ref):
         raise _already_prescribed()
-    if repo.has_entry(session, info.id, data.jobseeker_ref):
+    if repo.has_entry(db, info.id, data.jobseeker_ref):
         raise conflict("already_entered", "Cette personne est déjà entrée dans cette session.")
-    seq = repo.lock_catalogue(session)
-    held = repo.take_place(session, info.id, now, seq, require_open=True)
+    seq = repo.lock_catalogue(db)
+    held = repo.take_place(db, info.id, now, seq, require_open=True)
     if not held:  # full, closed meanwhile, or places unknown (then nothing to hold)
-        info = repo.session_info(session, info.id)
+        info = repo.session_info(db, info.id)
         _check_open(info)
         if info.places_available is not None:
             raise _full()
@@ -118,17 +123,17 @@ def prescribe(session: Session, principal: Principal, data: PrescriptionIn, *, t
         expires_at=now + timedelta(days=ttl_days), closed_at=None, anonymised_at=None, version=1,
     )
     try:
-        pid = repo.insert_prescription(session, values)
+        pid = repo.insert_prescription(db, values)
     except IntegrityError as exc:  # the transaction is lost: answer, the caller's unit of work rolls back
         text = str(exc.orig)
         if "uq_prescription_code" in text or "prescription.code" in text:  # one chance in 10^12
             raise Conflict("Code de prescription déjà attribué : réessayez.") from None
         raise _already_prescribed() from None  # the same person, prescribed concurrently
-    repo.insert_event(session, dict(
+    repo.insert_event(db, dict(
         prescription_id=pid, at=now, from_status=None, to_status=Status.PENDING.value,
         actor_role=principal.role.value, actor_key_id=principal.key_id, actor_name=principal.name,
         via="api", reason=None, reason_code=None, place_delta=-1 if held else 0))
-    return to_out(session, [Prescription(id=pid, **values)], offer_ids={info.id: info.offer_id}, entered={})[0]
+    return to_out(db, [Prescription(id=pid, **values)], offer_ids={info.id: info.offer_id}, entered={})[0]
 
 
 def _check_open(info: repo.SessionInfo) -> None:
@@ -153,7 +158,7 @@ def _already_prescribed() -> Conflict:
 
 
 def transition(
-    session: Session,
+    db: Session,
     p: Prescription,
     new: Status,
     actor: Actor,
@@ -177,24 +182,24 @@ def transition(
     old = Status(p.status)
     check_transition(old, new, actor)
     release = releases_place(old, new) and p.place_held
-    if not repo.compare_and_set_status(session, p.id, old, new, now, reason=reason, reason_code=reason_code,
+    if not repo.compare_and_set_status(db, p.id, old, new, now, reason=reason, reason_code=reason_code,
                                        release=release):
         return False
     delta = 0
     held = p.place_held and not release
-    if release and repo.give_place_back(session, p.session_id, now, seq):
+    if release and repo.give_place_back(db, p.session_id, now, seq):
         delta = +1
     if new is Status.ENTERED:
-        if not held and repo.take_place(session, p.session_id, now, seq, require_open=False):
-            repo.set_place_held(session, p.id, True)  # an entry occupies a place
+        if not held and repo.take_place(db, p.session_id, now, seq, require_open=False):
+            repo.set_place_held(db, p.id, True)  # an entry occupies a place
             held, delta = True, -1
         publics = sorted(set(p.publics) | set(entry_publics))
-        session.add(Entry(session_id=p.session_id, jobseeker_ref=p.jobseeker_ref,
+        db.add(Entry(session_id=p.session_id, jobseeker_ref=p.jobseeker_ref,
                           entered_on=entered_on or paris_day(now), publics=publics,
                           publics_tags=publics_tags(publics), prescription_id=p.id, place_taken=False,
                           api_key_id=who.key_id if who else p.api_key_id, created_at=now))
-        session.flush()
-    repo.insert_event(session, dict(
+        db.flush()
+    repo.insert_event(db, dict(
         prescription_id=p.id, at=now, from_status=old.value, to_status=new.value,
         actor_role=who.role.value if who else "system", actor_key_id=who.key_id if who else None,
         actor_name=who.name if who else SYSTEM_NAME, via=via, reason=reason, reason_code=reason_code,
@@ -210,11 +215,11 @@ def transition(
     return True
 
 
-def change_status(session: Session, principal: Principal, prescription_id: int, body: PrescriptionPatch,
+def change_status(db: Session, principal: Principal, prescription_id: int, body: PrescriptionPatch,
                   if_match: str | None, *, now: datetime | None = None) -> PrescriptionOut:
     """PATCH: the caller's transition, in their scope (else 404), from the current version (If-Match)."""
     now = now or utcnow()
-    p = repo.prescription_in_scope(session, prescription_id, scope_of(principal))
+    p = repo.prescription_in_scope(db, prescription_id, scope_of(principal))
     if p is None:
         raise NotFound(f"Aucune prescription n°{prescription_id}.")
     check_if_match(if_match, etag(p), "La prescription")
@@ -228,13 +233,13 @@ def change_status(session: Session, principal: Principal, prescription_id: int, 
     if body.entered_on is not None and body.entered_on > paris_day(now):
         raise Unprocessable.at(["body", "entered_on"], "La date d'entrée ne peut pas être dans le futur.")
     actor = actor_for(principal.role)
-    offer_ids = repo.offer_ids_of(session, {p.session_id})
+    offer_ids = repo.offer_ids_of(db, {p.session_id})
     try:
         if actor is None:
             raise TransitionRefused("Cette clé ne peut pas changer le statut d'une prescription.")
         check_transition(Status(p.status), new, actor)  # before taking the lock: a refusal costs nothing
-        seq = repo.lock_catalogue(session)
-        done = transition(session, p, new, actor, principal, seq=seq, now=now, reason=body.reason,
+        seq = repo.lock_catalogue(db)
+        done = transition(db, p, new, actor, principal, seq=seq, now=now, reason=body.reason,
                           reason_code=body.reason_code.value if body.reason_code else None,
                           entered_on=body.entered_on)
     except TransitionRefused as exc:
@@ -245,25 +250,39 @@ def change_status(session: Session, principal: Principal, prescription_id: int, 
     if not done:  # moved by someone else between our read and our write
         raise conflict("transition_not_allowed", "Le statut de la prescription vient de changer : relisez-la.")
     entered = {p.id: body.entered_on or paris_day(now)} if new is Status.ENTERED else {}
-    return to_out(session, [p], offer_ids=offer_ids, entered=entered)[0]
+    return to_out(db, [p], offer_ids=offer_ids, entered=entered)[0]
 
 
 # --- reads -------------------------------------------------------------------------------------------
 
 
-def get_in_scope(session: Session, principal: Principal, prescription_id: int) -> Prescription:
-    p = repo.prescription_in_scope(session, prescription_id, scope_of(principal))
+def list_prescriptions(db: Session, principal: Principal, *, status: Status | None, session_id: int | None,
+                       code: str | None, cursor_key: bytes, cursor: str | None, limit: int) -> PrescriptionPage:
+    """The caller's prescriptions (see `scope_of`), newest first, in keyset pages."""
+    code = normalise_code(code) if code else None
+    query = {"list": "prescriptions", "status": status.value if status else None, "session_id": session_id,
+             "code": code}
+    page = keyset_page(cursor_key, query, cursor, limit,
+                       fetch=lambda after, n: repo.list_page(
+                           db, scope_of(principal), status=query["status"], session_id=session_id, code=code,
+                           before_id=after[0] if after else None, limit=n),
+                       position=lambda p: [p.id], shape=(int,))
+    return PrescriptionPage(items=to_out(db, page.items), next_cursor=page.next_cursor)
+
+
+def get_in_scope(db: Session, principal: Principal, prescription_id: int) -> Prescription:
+    p = repo.prescription_in_scope(db, prescription_id, scope_of(principal))
     if p is None:
         raise NotFound(f"Aucune prescription n°{prescription_id}.")
     return p
 
 
-def to_out(session: Session, rows: Sequence[Prescription], *, offer_ids: dict[int, int] | None = None,
+def to_out(db: Session, rows: Sequence[Prescription], *, offer_ids: dict[int, int] | None = None,
            entered: dict[int, date] | None = None) -> list[PrescriptionOut]:
     """API objects; `offer_ids` (session → offer) and `entered` (prescription → date) save the
     queries when the caller knows them."""
-    entered = repo.entered_on_of(session, [p.id for p in rows]) if entered is None else entered
-    offers = repo.offer_ids_of(session, {p.session_id for p in rows}) if offer_ids is None else offer_ids
+    entered = repo.entered_on_of(db, [p.id for p in rows]) if entered is None else entered
+    offers = repo.offer_ids_of(db, {p.session_id for p in rows}) if offer_ids is None else offer_ids
     return [PrescriptionOut(
         id=p.id, code=p.code, status=Status(p.status), session_id=p.session_id, offer_id=offers.get(p.session_id),
         jobseeker_ref=p.jobseeker_ref, publics=list(p.publics), note=p.note, place_held=p.place_held,
@@ -274,11 +293,11 @@ def to_out(session: Session, rows: Sequence[Prescription], *, offer_ids: dict[in
     ) for p in rows]
 
 
-def to_detail(session: Session, p: Prescription) -> PrescriptionDetail:
-    out = to_out(session, [p])[0]
+def to_detail(db: Session, p: Prescription) -> PrescriptionDetail:
+    out = to_out(db, [p])[0]
     history = [EventOut(at=e.at, from_status=e.from_status, to_status=e.to_status, role=e.actor_role,
                         by=e.actor_name, via=e.via, reason=e.reason, reason_code=e.reason_code,
-                        place_delta=e.place_delta) for e in repo.events_of(session, p.id)]
+                        place_delta=e.place_delta) for e in repo.events_of(db, p.id)]
     return PrescriptionDetail(**out.model_dump(), history=history)
 
 
@@ -293,58 +312,58 @@ class _Ctx:
     seq: int
 
 
-def record_entries(session: Session, principal: Principal, entries: Sequence[EntryIn | InvalidEntry], *,
+def record_entries(db: Session, principal: Principal, entries: Sequence[EntryIn | InvalidEntry], *,
                    now: datetime | None = None) -> list[EntryResult]:
     """One answer per entry, in order. Each entry runs in its own savepoint: an error leaves the
     others alone."""
     now = now or utcnow()
-    ctx = _Ctx(principal, now, paris_day(now), repo.lock_catalogue(session))
+    ctx = _Ctx(principal, now, paris_day(now), repo.lock_catalogue(db))
     results = []
     for e in entries:
         if isinstance(e, InvalidEntry):
             results.append(EntryResult(outcome="error", detail=e.detail))
             continue
         try:
-            with session.begin_nested():
-                results.append(_record_one(session, ctx, e))
+            with db.begin_nested():
+                results.append(_record_one(db, ctx, e))
         except IntegrityError:  # the same entry committed meanwhile by a concurrent batch
-            session_id = _session_id_of(session, e)
-            found = repo.entry_of(session, session_id, e.jobseeker_ref) if session_id else None
+            session_id = _session_id_of(db, e)
+            found = repo.entry_of(db, session_id, e.jobseeker_ref) if session_id else None
             results.append(EntryResult(outcome="duplicate", prescription_id=found.prescription_id if found else None,
                                        detail="Entrée déjà enregistrée."))
     return results
 
 
-def _session_id_of(session: Session, e: EntryIn) -> int | None:
+def _session_id_of(db: Session, e: EntryIn) -> int | None:
     if e.session_id is not None:
         return e.session_id
     ref = e.session_ref
-    return repo.session_id_by_ref(session, ref.source, ref.offer_external_id, ref.session_external_id)
+    return repo.session_id_by_ref(db, ref.source, ref.offer_external_id, ref.session_external_id)
 
 
-def _record_one(session: Session, ctx: _Ctx, e: EntryIn) -> EntryResult:
-    session_id = _session_id_of(session, e)
-    info = repo.session_info(session, session_id) if session_id else None
+def _record_one(db: Session, ctx: _Ctx, e: EntryIn) -> EntryResult:
+    session_id = _session_id_of(db, e)
+    info = repo.session_info(db, session_id) if session_id else None
     if info is None:
         return EntryResult(outcome="error", detail="Session introuvable.")
     if not ctx.principal.may_manage_session(info.source, info.organisation_siret):
         return EntryResult(outcome="error", detail="Cette clé ne gère pas cette session (autre organisme ou source).")
     if e.entered_on > ctx.today:
         return EntryResult(outcome="error", detail="La date d'entrée ne peut pas être dans le futur.")
-    known = repo.entry_of(session, info.id, e.jobseeker_ref)
+    known = repo.entry_of(db, info.id, e.jobseeker_ref)
     if known is not None:
         return EntryResult(outcome="duplicate", prescription_id=known.prescription_id,
                            detail="Entrée déjà enregistrée.")
     publics = [p.value for p in e.publics]
-    p = repo.active_prescription(session, info.id, e.jobseeker_ref)
-    if p is not None and transition(session, p, Status.ENTERED, Actor.ENTRY, ctx.principal, seq=ctx.seq, now=ctx.now,
+    p = repo.active_prescription(db, info.id, e.jobseeker_ref)
+    if p is not None and transition(db, p, Status.ENTERED, Actor.ENTRY, ctx.principal, seq=ctx.seq, now=ctx.now,
                                     via="entries", entered_on=e.entered_on, entry_publics=publics):
         return EntryResult(outcome="entered", prescription_id=p.id)
-    taken = repo.take_place(session, info.id, ctx.now, ctx.seq, require_open=False)
-    session.add(Entry(session_id=info.id, jobseeker_ref=e.jobseeker_ref, entered_on=e.entered_on, publics=publics,
+    taken = repo.take_place(db, info.id, ctx.now, ctx.seq, require_open=False)
+    db.add(Entry(session_id=info.id, jobseeker_ref=e.jobseeker_ref, entered_on=e.entered_on, publics=publics,
                       publics_tags=publics_tags(publics), place_taken=taken, api_key_id=ctx.principal.key_id,
                       created_at=ctx.now))
-    session.flush()
+    db.flush()
     detail = None
     if not taken and info.places_available is not None:
         detail = "Entrée enregistrée ; plus aucune place n'était disponible : le compteur reste à 0."

@@ -54,10 +54,10 @@ def matrix_app(database_url):
         keys = {}
         from app.auth.keys import create_key
 
-        with app.state.database.session(write=True) as s:
+        with app.state.database.session(write=True) as db:
             for role in Role:
                 scope = {"source": SYNC_SOURCE} if role is Role.SYNC else {"siret": SIRET} if role is Role.PROVIDER else {}
-                keys[role.value] = create_key(s, role=role, name=f"matrix {role.value}", **scope)[1]
+                keys[role.value] = create_key(db, role=role, name=f"matrix {role.value}", **scope)[1]
         yield app, client, keys
 
 
@@ -116,6 +116,6 @@ def test_revoked_key_is_refused_at_once(api):
 
     key = api.key("adviser", organisation="revocation test")
     assert api.get("/v1/offers", headers={"Authorization": f"Bearer {key}"}).status_code == 200
-    with api.app.state.database.session(write=True) as s:
-        revoke_key(s, key.split("_")[1])
+    with api.app.state.database.session(write=True) as db:
+        revoke_key(db, key.split("_")[1])
     assert api.get("/v1/offers", headers={"Authorization": f"Bearer {key}"}).status_code == 401

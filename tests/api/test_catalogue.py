@@ -60,10 +60,10 @@ def test_restating_places_keeps_live_count(api):
     # Simulate two holds (prescriptions) directly in the database.
     from app.catalogue.models import TrainingSession
 
-    with api.app.state.database.session(write=True) as s:
-        row = s.get(TrainingSession, sid)
+    with api.app.state.database.session(write=True) as db:
+        row = db.get(TrainingSession, sid)
         row.places_available = 3
-        s.add(row)
+        db.add(row)
     # A re-sync restating 5, with another change so it is not a no-op, keeps 3.
     put(api, "carif-idf", ext, offer_body(title="autre titre", sessions=[session_body("A", places_available=5)]))
     assert api.get(f"/v1/sessions/{sid}").json()["places_available"] == 3

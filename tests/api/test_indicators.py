@@ -55,23 +55,23 @@ def history(api):
     d1 = offer("D", insee="35238", funders=["region"], sectors=["services_a_la_personne"], rome=["K1302"],
                publics=[], start="2026-01-05", capacity=None, places=None)
 
-    db = api.app.state.database
+    database = api.app.state.database
     keys = api.key("adviser", organisation="FT"), api.key("provider", siret="13002526500013")
-    with db.session() as s:
-        adviser, provider = (principal_of(verify_key(s, k)) for k in keys)
+    with database.session() as db:
+        adviser, provider = (principal_of(verify_key(db, k)) for k in keys)
 
     def prescribe(sid, ref, publics, when):
-        with db.session(write=True) as s:
-            return service.prescribe(s, adviser, PrescriptionIn(session_id=sid, jobseeker_ref=ref, publics=publics),
+        with database.session(write=True) as db:
+            return service.prescribe(db, adviser, PrescriptionIn(session_id=sid, jobseeker_ref=ref, publics=publics),
                                      ttl_days=10, now=at(when)).id
 
     def move(pid, who, status, when, **kw):
-        with db.session(write=True) as s:
-            service.change_status(s, who, pid, PrescriptionPatch(status=status, **kw), None, now=at(when))
+        with database.session(write=True) as db:
+            service.change_status(db, who, pid, PrescriptionPatch(status=status, **kw), None, now=at(when))
 
     def entry(sid, ref, publics, on):
-        with db.session(write=True) as s:
-            out = service.record_entries(s, provider, [EntryIn(session_id=sid, jobseeker_ref=ref, publics=publics,
+        with database.session(write=True) as db:
+            out = service.record_entries(db, provider, [EntryIn(session_id=sid, jobseeker_ref=ref, publics=publics,
                                                                entered_on=date.fromisoformat(on))],
                                          now=at(on + "T12:00:00"))
         return out[0].outcome
@@ -82,7 +82,7 @@ def history(api):
     move(p2, provider, "refused", "2026-02-03T09:00:00", reason="Niveau", reason_code="niveau_inadapte")
     prescribe(b1, "P3", ["cir_signatory", "bpi"], "2026-02-05T09:00:00")
     assert entry(a1, "P1", [], "2026-02-10") == "entered"
-    assert expire_due(db, now=at("2026-02-16T09:00:00")) == 1  # P3
+    assert expire_due(database, now=at("2026-02-16T09:00:00")) == 1  # P3
     p4 = prescribe(b1, "P4", [], "2026-03-02T10:00:00")
     move(p4, adviser, "cancelled", "2026-03-03T10:00:00")
     prescribe(c1, "P5", ["cir_signatory"], "2026-03-31T22:30:00")  # 00:30 on 1 April in Paris (summer time)

@@ -76,8 +76,8 @@ def test_each_session_is_excluded_once_under_its_first_reason(api, catalogue):
 def test_api_returns_exactly_what_the_core_returns(api, catalogue):
     request = MatchRequest.model_validate({"profile": PROFILE, "limit": 50})
     r = post(api, PROFILE, limit=50).json()
-    with api.app.state.database.session() as s:
-        snap = api.app.state.snapshots.get(s)
+    with api.app.state.database.session() as db:
+        snap = api.app.state.snapshots.get(db)
     core = match(request.profile, resolve_home(request.profile.home), snap, today=paris_today(), limit=50,
                  tension=api.app.state.tension)
     assert [x["session"]["id"] for x in r["results"]] == [x.session_id for x in core.results]

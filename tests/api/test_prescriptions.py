@@ -62,8 +62,8 @@ def patch(api, pid: int, headers: dict, status: str, **extra):
 
 
 def force_expiry_due(api, pid: int) -> None:
-    with api.app.state.database.session(write=True) as s:
-        s.execute(update(Prescription).where(Prescription.id == pid)
+    with api.app.state.database.session(write=True) as db:
+        db.execute(update(Prescription).where(Prescription.id == pid)
                   .values(expires_at=utcnow() - timedelta(minutes=1)))
 
 
@@ -73,8 +73,8 @@ def force_expiry_due(api, pid: int) -> None:
 def test_prescribe_holds_one_place(api):
     sid = new_session(api, places=5)
     before = api.get(f"/v1/sessions/{sid}")
-    with api.app.state.database.session() as s:
-        seq_before = s.get(TrainingSession, sid).change_seq
+    with api.app.state.database.session() as db:
+        seq_before = db.get(TrainingSession, sid).change_seq
     r = prescribe(api, sid, "FT-0001", publics=["cir_signatory", "jobseeker"], note="Disponible le matin.")
     assert r.status_code == 201, r.text
     p = r.json()
@@ -91,9 +91,9 @@ def test_prescribe_holds_one_place(api):
     after = api.get(f"/v1/sessions/{sid}")
     assert after.json()["places_available"] == 4
     assert after.headers["ETag"] != before.headers["ETag"]  # session version bumped
-    with api.app.state.database.session() as s:  # stamped for the search index and the matching snapshot
-        row = s.get(TrainingSession, sid)
-        offer = s.get(Offer, row.offer_id)
+    with api.app.state.database.session() as db:  # stamped for the search index and the matching snapshot
+        row = db.get(TrainingSession, sid)
+        offer = db.get(Offer, row.offer_id)
         assert row.change_seq > seq_before and offer.change_seq == row.change_seq
         assert offer.updated_at >= created
 
@@ -318,8 +318,8 @@ def test_releasing_transitions_give_the_place_back(api):
     force_expiry_due(api, ids[3])
     assert expire_due(api.app.state.database) >= 1
     assert places(api, sid) == 3
-    with api.app.state.database.session() as s:
-        assert repo.place_ledger(s, sid) == {"held_now": 1, "taken_by_prescriptions": 1, "taken_by_entries": 0}
+    with api.app.state.database.session() as db:
+        assert repo.place_ledger(db, sid) == {"held_now": 1, "taken_by_prescriptions": 1, "taken_by_entries": 0}
 
 
 def test_refusal_needs_a_reason_and_a_known_code(api):
@@ -425,9 +425,9 @@ def test_list_filters_and_pagination(api):
 
 
 def _ref_of(api, sid: int) -> dict:
-    with api.app.state.database.session() as s:
-        row = s.get(TrainingSession, sid)
-        offer = s.get(Offer, row.offer_id)
+    with api.app.state.database.session() as db:
+        row = db.get(TrainingSession, sid)
+        offer = db.get(Offer, row.offer_id)
         return {"source": offer.source, "offer_external_id": offer.external_id, "session_external_id": row.external_id}
 
 
@@ -462,10 +462,10 @@ def test_entries_by_id_and_by_reference(api):
     detail = api.get(f"/v1/prescriptions/{pending['id']}", headers=provider(api)).json()
     assert detail["status"] == "entered" and detail["entered_on"] == today
     assert detail["history"][-1]["via"] == "entries" and detail["history"][-1]["role"] == "provider"
-    with api.app.state.database.session() as s:
-        entry = s.exec(select(Entry).where(Entry.prescription_id == pending["id"])).one()
+    with api.app.state.database.session() as db:
+        entry = db.exec(select(Entry).where(Entry.prescription_id == pending["id"])).one()
         assert entry.publics == ["cir_signatory", "women"]
-        assert repo.place_ledger(s, sid) == {"held_now": 2, "taken_by_prescriptions": 2, "taken_by_entries": 1}
+        assert repo.place_ledger(db, sid) == {"held_now": 2, "taken_by_prescriptions": 2, "taken_by_entries": 1}
     # sending the batch again changes nothing
     again = api.post("/v1/entries", json={"entries": batch["entries"][:3]}, headers=provider(api)).json()["results"]
     assert [x["outcome"] for x in again] == ["duplicate"] * 3
@@ -548,24 +548,24 @@ def test_expiry_run_twice_at_once_frees_each_place_once(api, database_url):
     for pid in ids:
         force_expiry_due(api, pid)
     assert places(api, sid) == 0
-    dbs = [Database(database_url), Database(database_url)]  # two "processes"
+    databases = [Database(database_url), Database(database_url)]  # two "processes"
     barrier = threading.Barrier(2)
     counts: list[int] = []
 
-    def run(db: Database) -> None:
+    def run(database: Database) -> None:
         barrier.wait()
-        counts.append(expire_due(db))
+        counts.append(expire_due(database))
 
-    threads = [threading.Thread(target=run, args=(db,)) for db in dbs]
+    threads = [threading.Thread(target=run, args=(database,)) for database in databases]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for db in dbs:
-        db.dispose()
+    for database in databases:
+        database.dispose()
     assert sum(counts) >= 6 and places(api, sid) == 6
-    with api.app.state.database.session() as s:
-        events = list(s.exec(select(PrescriptionEvent).where(PrescriptionEvent.prescription_id.in_(ids),
+    with api.app.state.database.session() as db:
+        events = list(db.exec(select(PrescriptionEvent).where(PrescriptionEvent.prescription_id.in_(ids),
                                                               PrescriptionEvent.to_status == "expired")))
         assert sorted(e.prescription_id for e in events) == ids
         assert all(e.place_delta == 1 for e in events)
@@ -617,12 +617,12 @@ def test_anonymise_closed_prescriptions(api):
     entered = prescribe(api, sid, "FT-OLD2").json()["id"]
     patch(api, entered, provider(api), "entered")
     active = prescribe(api, sid, "FT-NEW").json()["id"]
-    db = api.app.state.database
+    database = api.app.state.database
     # nothing is old enough yet
-    anonymise(db, 1)
+    anonymise(database, 1)
     assert api.get(f"/v1/prescriptions/{closed}", headers=api.auth("admin")).json()["jobseeker_ref"] == "FT-OLD1"
     later = utcnow() + timedelta(days=40)
-    report = anonymise(db, 1, now=later)
+    report = anonymise(database, 1, now=later)
     assert report.prescriptions >= 2 and report.entries >= 1
     got = {pid: api.get(f"/v1/prescriptions/{pid}", headers=api.auth("admin")).json()
            for pid in (closed, entered, active)}
@@ -633,9 +633,9 @@ def test_anonymise_closed_prescriptions(api):
     assert got[closed]["jobseeker_ref"] != got[entered]["jobseeker_ref"]
     assert got[active]["jobseeker_ref"] == "FT-NEW"  # still open: kept
     assert got[closed]["status"] == "refused" and len(got[closed]["history"]) == 2
-    with db.session() as s:
-        assert s.exec(select(Entry).where(Entry.prescription_id == entered)).one().jobseeker_ref.startswith("anon-")
-    again = anonymise(db, 1, now=later)  # idempotent
+    with database.session() as db:
+        assert db.exec(select(Entry).where(Entry.prescription_id == entered)).one().jobseeker_ref.startswith("anon-")
+    again = anonymise(database, 1, now=later)  # idempotent
     assert again.prescriptions == 0 and again.entries == 0
 
 

@@ -31,13 +31,13 @@ def live(request, tmp_path_factory):
     else:
         url = request.getfixturevalue("fresh_postgres_url_module")
     upgrade_to_head(url)
-    db = Database(url)
-    with db.session(write=True) as s:
-        keys = {role: create_key(s, role=Role(role), name=f"live {role}", organisation="France Travail")[1]
+    database = Database(url)
+    with database.session(write=True) as db:
+        keys = {role: create_key(db, role=Role(role), name=f"live {role}", organisation="France Travail")[1]
                 for role in ("admin", "adviser")}
     with LiveServer(url, workers=2) as server:
-        yield server, db, keys
-    db.dispose()
+        yield server, database, keys
+    database.dispose()
 
 
 def _session_with_places(server: LiveServer, keys: dict, places: int) -> int:
@@ -72,12 +72,12 @@ async def _storm(server: LiveServer, adviser_key: str, session_id: int, *, cance
         return await asyncio.gather(*tasks)
 
 
-def _check_log(db: Database, session_id: int) -> dict:
-    with db.session() as s:
-        rows = list(s.exec(select(Prescription).where(Prescription.session_id == session_id)))
-        events = list(s.exec(select(PrescriptionEvent).where(
+def _check_log(database: Database, session_id: int) -> dict:
+    with database.session() as db:
+        rows = list(db.exec(select(Prescription).where(Prescription.session_id == session_id)))
+        events = list(db.exec(select(PrescriptionEvent).where(
             PrescriptionEvent.prescription_id.in_([p.id for p in rows]))))
-        ledger = repo.place_ledger(s, session_id)
+        ledger = repo.place_ledger(db, session_id)
     by_p: dict[int, list[PrescriptionEvent]] = {}
     for e in sorted(events, key=lambda e: e.id):
         by_p.setdefault(e.prescription_id, []).append(e)
@@ -93,7 +93,7 @@ def _check_log(db: Database, session_id: int) -> dict:
 
 
 def test_200_concurrent_prescriptions_on_7_places(live):
-    server, db, keys = live
+    server, database, keys = live
     sid = _session_with_places(server, keys, PLACES)
     results = asyncio.run(_storm(server, keys["adviser"], sid))
     statuses = Counter(r.status_code for r, _ in results)
@@ -102,14 +102,14 @@ def test_200_concurrent_prescriptions_on_7_places(live):
     assert {r.json()["code"] for r, _ in results if r.status_code == 409} == {"session_full"}
     session = httpx.get(f"{server.url}/v1/sessions/{sid}", trust_env=False).json()
     assert session["places_available"] == 0
-    log = _check_log(db, sid)
+    log = _check_log(database, sid)
     assert len(log["rows"]) == PLACES and all(p.status == "pending" and p.place_held for p in log["rows"])
     assert len(log["events"]) == PLACES
     assert log["ledger"] == {"held_now": PLACES, "taken_by_prescriptions": PLACES, "taken_by_entries": 0}
 
 
 def test_200_concurrent_prescriptions_with_cancellations(live):
-    server, db, keys = live
+    server, database, keys = live
     sid = _session_with_places(server, keys, PLACES)
     results = asyncio.run(_storm(server, keys["adviser"], sid, cancel_every=2))
     created = [r for r, _ in results if r.status_code == 201]
@@ -122,7 +122,7 @@ def test_200_concurrent_prescriptions_with_cancellations(live):
     assert 0 <= active <= PLACES
     session = httpx.get(f"{server.url}/v1/sessions/{sid}", trust_env=False).json()
     assert session["places_available"] == PLACES - active  # no place lost, none created
-    log = _check_log(db, sid)
+    log = _check_log(database, sid)
     assert len(log["rows"]) == len(created)
     assert sum(1 for p in log["rows"] if p.status == "cancelled") == len(cancels)
     assert log["ledger"]["held_now"] == active

@@ -16,23 +16,23 @@ def test_concurrent_take_place_never_overbooks(api, database_url):
     body = offer_body(sessions=[session_body("A", places_available=5, capacity=5)])
     sid = api.put(f"/v1/offers/carif-idf/{unique('ATOM_')}", json=body,
                   headers=api.auth("admin")).json()["sessions"][0]["id"]
-    dbs = [Database(database_url) for _ in range(4)]
+    databases = [Database(database_url) for _ in range(4)]
     barrier = threading.Barrier(20)
     taken: list[bool] = []
 
-    def take(db: Database) -> None:
+    def take(database: Database) -> None:
         barrier.wait()
-        with db.session(write=True) as s:
+        with database.session(write=True) as db:
             # no catalogue lock here: only the conditional UPDATE stands between the takers
-            taken.append(repo.take_place(s, sid, utcnow(), 0, require_open=True))
+            taken.append(repo.take_place(db, sid, utcnow(), 0, require_open=True))
 
-    threads = [threading.Thread(target=take, args=(dbs[i % 4],)) for i in range(20)]
+    threads = [threading.Thread(target=take, args=(databases[i % 4],)) for i in range(20)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    for db in dbs:
-        db.dispose()
+    for database in databases:
+        database.dispose()
     assert taken.count(True) == 5 and taken.count(False) == 15
     assert api.get(f"/v1/sessions/{sid}").json()["places_available"] == 0
 
@@ -43,13 +43,13 @@ def test_give_back_respects_capacity_and_unknown(api):
                        headers=api.auth("admin")).json()["sessions"]
     full_cap = next(s["id"] for s in sessions if s["external_id"] == "A")
     unknown = next(s["id"] for s in sessions if s["external_id"] == "B")
-    with api.app.state.database.session(write=True) as s:
-        seq = repo.lock_catalogue(s)
-        assert repo.give_place_back(s, full_cap, utcnow(), seq) is False  # already at capacity
-        assert repo.give_place_back(s, unknown, utcnow(), seq) is False
-        assert repo.take_place(s, unknown, utcnow(), seq, require_open=True) is False
-        assert repo.take_place(s, full_cap, utcnow(), seq, require_open=True) is True
-        assert repo.give_place_back(s, full_cap, utcnow(), seq) is True
+    with api.app.state.database.session(write=True) as db:
+        seq = repo.lock_catalogue(db)
+        assert repo.give_place_back(db, full_cap, utcnow(), seq) is False  # already at capacity
+        assert repo.give_place_back(db, unknown, utcnow(), seq) is False
+        assert repo.take_place(db, unknown, utcnow(), seq, require_open=True) is False
+        assert repo.take_place(db, full_cap, utcnow(), seq, require_open=True) is True
+        assert repo.give_place_back(db, full_cap, utcnow(), seq) is True
 
 
 def test_no_hold_on_a_withdrawn_offer(api):
@@ -58,7 +58,7 @@ def test_no_hold_on_a_withdrawn_offer(api):
     ext = unique("ATOM_")
     sid = api.put(f"/v1/offers/carif-idf/{ext}", json=offer_body(), headers=api.auth("admin")).json()["sessions"][0]["id"]
     assert api.delete(f"/v1/offers/carif-idf/{ext}", headers=api.auth("admin")).status_code == 204
-    with api.app.state.database.session(write=True) as s:
-        seq = repo.lock_catalogue(s)
-        assert repo.take_place(s, sid, utcnow(), seq, require_open=True) is False
-        assert repo.take_place(s, sid, utcnow(), seq, require_open=False) is True  # an entry still may
+    with api.app.state.database.session(write=True) as db:
+        seq = repo.lock_catalogue(db)
+        assert repo.take_place(db, sid, utcnow(), seq, require_open=True) is False
+        assert repo.take_place(db, sid, utcnow(), seq, require_open=False) is True  # an entry still may

@@ -95,8 +95,8 @@ def test_gzip_bomb_is_413_and_changes_nothing(database_url):
         from app.auth.keys import create_key
         from app.reference.roles import Role
 
-        with app.state.database.session(write=True) as s:
-            key = create_key(s, role=Role.SYNC, source="carif-bomb", name="bomb")[1]
+        with app.state.database.session(write=True) as db:
+            key = create_key(db, role=Role.SYNC, source="carif-bomb", name="bomb")[1]
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/gzip"}
         ok = client.post("/v1/imports/lheo", params={"source": "carif-bomb"}, content=gzip.compress(FEED),
                          headers=headers)

@@ -117,10 +117,10 @@ def test_no_personal_value_nor_key_in_the_app_logs(database_url, captured):
     app = create_app(make_settings(database_url, log_level="DEBUG", metrics_token="metrics-token-xyz"))
     captured.start()
     with TestClient(app, raise_server_exceptions=False) as client:
-        with app.state.database.session(write=True) as s:
-            keys = {"adviser": create_key(s, role=Role.ADVISER, name="Conseiller")[1],
-                    "provider": create_key(s, role=Role.PROVIDER, siret=SIRET, name="OF")[1],
-                    "admin": create_key(s, role=Role.ADMIN, name="Admin")[1]}
+        with app.state.database.session(write=True) as db:
+            keys = {"adviser": create_key(db, role=Role.ADVISER, name="Conseiller")[1],
+                    "provider": create_key(db, role=Role.PROVIDER, siret=SIRET, name="OF")[1],
+                    "admin": create_key(db, role=Role.ADMIN, name="Admin")[1]}
         r = client.put(f"/v1/offers/carif-idf/{unique('PRIV_')}", json=offer_body(
             sessions=[session_body("S1", location={"address": "1 rue", "postcode": "93200"})]),
             headers={"Authorization": f"Bearer {keys['admin']}"})
@@ -135,25 +135,25 @@ def test_no_personal_value_nor_key_in_the_app_logs(database_url, captured):
 def test_database_errors_log_no_values(database_url, captured):
     """A statement that fails with personal data bound to it: neither the exception text nor the
     log line carries the value (bound parameters hidden, PostgreSQL's DETAIL masked)."""
-    db = Database(database_url)
+    database = Database(database_url)
     captured.start()
     log = logging.getLogger("parcours_fle.errors")
     table = unique("t_priv_")
     try:
-        with db.engine.begin() as conn:
+        with database.engine.begin() as conn:
             conn.execute(text(f"CREATE TABLE {table} (ref VARCHAR(100) UNIQUE)"))
-        with pytest.raises(Exception) as raised, db.engine.begin() as conn:
+        with pytest.raises(Exception) as raised, database.engine.begin() as conn:
             conn.execute(text(f"INSERT INTO {table} (ref) VALUES (:ref)"), [{"ref": REF}, {"ref": REF}])
-        assert REF not in str(raised.value.args) or db.engine.dialect.name == "postgresql"
+        assert REF not in str(raised.value.args) or database.engine.dialect.name == "postgresql"
         assert "[parameters:" not in str(raised.value)
         try:
             raise raised.value
         except Exception:
             log.exception("unhandled error")
     finally:
-        with db.engine.begin() as conn:
+        with database.engine.begin() as conn:
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
-        db.dispose()
+        database.dispose()
     logged = "\n".join(captured)
     assert "unhandled error" in logged and REF not in logged, logged[-2000:]
 
@@ -164,12 +164,12 @@ def test_no_personal_value_nor_key_on_a_real_server_stderr(database_url, tmp_pat
     with LiveServer(database_url, workers=1, env={"LOG_LEVEL": "DEBUG", "METRICS_TOKEN": "metrics-token-xyz",
                                                   "RATE_LIMIT_ENABLED": "true", "RATE_LIMIT_PER_MINUTE": "40",
                                                   "RATE_LIMIT_FILE": str(tmp_path / "buckets.sqlite3")}) as server:
-        db = Database(database_url)
-        with db.session(write=True) as s:
-            keys = {"adviser": create_key(s, role=Role.ADVISER, name="Conseiller live")[1],
-                    "provider": create_key(s, role=Role.PROVIDER, siret=SIRET, name="OF live")[1],
-                    "admin": create_key(s, role=Role.ADMIN, name="Admin live")[1]}
-        db.dispose()
+        database = Database(database_url)
+        with database.session(write=True) as db:
+            keys = {"adviser": create_key(db, role=Role.ADVISER, name="Conseiller live")[1],
+                    "provider": create_key(db, role=Role.PROVIDER, siret=SIRET, name="OF live")[1],
+                    "admin": create_key(db, role=Role.ADMIN, name="Admin live")[1]}
+        database.dispose()
         with httpx.Client(base_url=server.url, trust_env=False, timeout=30) as http:
             r = http.put(f"/v1/offers/carif-idf/{unique('PRIVL_')}", json=offer_body(
                 sessions=[session_body("S1", location={"address": "1 rue", "postcode": "93200"})]),

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.ratelimit import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
 from app.auth.keys import create_key, revoke_key
+from app.core.rate_buckets import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
 from app.main import create_app
 from app.reference.roles import Role
 from bench.live_server import LiveServer
@@ -39,8 +39,8 @@ def limited(database_url, tmp_path):
         return c
 
     def key(role: Role = Role.ADVISER, **scope) -> dict[str, str]:
-        with app.state.database.session(write=True) as s:
-            return {"Authorization": f"Bearer {create_key(s, role=role, name='rl', **scope)[1]}"}
+        with app.state.database.session(write=True) as db:
+            return {"Authorization": f"Bearer {create_key(db, role=role, name='rl', **scope)[1]}"}
 
     yield app, client, key
     for c in clients:
@@ -152,8 +152,8 @@ def test_revoking_a_key_takes_effect_at_once(limited):
     app, client, key = limited
     c, headers = client(), key()
     assert c.get("/v1/search", headers=headers).status_code == 200
-    with app.state.database.session(write=True) as s:
-        revoke_key(s, headers["Authorization"].split("_")[1])
+    with app.state.database.session(write=True) as db:
+        revoke_key(db, headers["Authorization"].split("_")[1])
     assert c.get("/v1/search", headers=headers).status_code == 401
 
 
@@ -255,8 +255,8 @@ def test_two_uvicorn_workers_share_the_budget(database_url, tmp_path):
             "RATE_LIMIT_FILE": str(tmp_path / "live.sqlite3")}) as server:
         from app.core.db import Database
 
-        with Database(database_url).session(write=True) as s:
-            key = create_key(s, role=Role.ADVISER, name="live rl")[1]
+        with Database(database_url).session(write=True) as db:
+            key = create_key(db, role=Role.ADVISER, name="live rl")[1]
 
         def one(_):  # a new connection each time: the kernel spreads them over both workers
             with httpx.Client(trust_env=False, timeout=10) as c:
