@@ -125,21 +125,16 @@ class _State:
     """One version of the index. Mutated only under the engine's lock."""
 
     def __init__(self) -> None:
-        self.offer_id = _Column(np.int64)
-        self.alive = _Column(np.bool_)
-        self.kind = _Column(np.int8)
-        self.modality = _Column(np.int8)
-        self.funders = _Column(np.uint16)
-        self.sectors = _Column(np.uint16)
-        self.levels = _Column(np.uint8)
+        # one value per row
+        self.offer_id, self.alive = _Column(np.int64), _Column(np.bool_)
+        self.kind, self.modality = _Column(np.int8), _Column(np.int8)  # index in KINDS / MODALITIES, -1
+        self.funders, self.sectors, self.levels = _Column(np.uint16), _Column(np.uint16), _Column(np.uint8)  # bits
         self.has_places = _Column(np.bool_)
         self.quality = _Column(np.int16)  # 0..1000
-        self.dep_row = _Column(np.int32)
-        self.dep_code = _Column(np.int16)
+        # one value per (row, département) pair, and per (row, session place) pair: a unit vector
+        self.dep_row, self.dep_code = _Column(np.int32), _Column(np.int16)
         self.geo_row = _Column(np.int32)
-        self.gx = _Column(np.float64)
-        self.gy = _Column(np.float64)
-        self.gz = _Column(np.float64)
+        self.gx, self.gy, self.gz = _Column(np.float64), _Column(np.float64), _Column(np.float64)
         self.titles: list[str] = []
         self.row_of: dict[int, int] = {}
         self.dep_codes: dict[str, int] = {}
@@ -187,11 +182,9 @@ class _State:
             self.dep_row.append(row)
             self.dep_code.append(self._dep(d))
         for lat, lon in doc.points:
-            x, y, z = _unit(lat, lon)
             self.geo_row.append(row)
-            self.gx.append(x)
-            self.gy.append(y)
-            self.gz.append(z)
+            for column, value in zip((self.gx, self.gy, self.gz), _unit(lat, lon), strict=True):
+                column.append(value)
         self.titles.append(doc.title)
         self.row_of[doc.offer_id] = row
         return row
