@@ -128,7 +128,8 @@ class _State:
         # one value per row
         self.offer_id, self.alive = _Column(np.int64), _Column(np.bool_)
         self.kind, self.modality = _Column(np.int8), _Column(np.int8)  # index in KINDS / MODALITIES, -1
-        self.funders, self.sectors, self.levels = _Column(np.uint16), _Column(np.uint16), _Column(np.uint8)  # bits
+        # bit masks: FUNDER_BIT, SECTOR_BIT, LEVEL_BIT
+        self.funders, self.sectors, self.levels = _Column(np.uint16), _Column(np.uint16), _Column(np.uint8)
         self.has_places = _Column(np.bool_)
         self.quality = _Column(np.int16)  # 0..1000
         # one value per (row, département) pair, and per (row, session place) pair: a unit vector
