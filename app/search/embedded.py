@@ -243,8 +243,15 @@ class _State:
         if got is not None:
             return got
         k = typos_allowed(word)
+        got = _Expansion(self._base_matches(word, last, k), self._delta_matches(word, last, k))
+        if len(self.expansions) >= EXPANSION_CACHE:
+            self.expansions.clear()
+        self.expansions[key] = got
+        return got
+
+    def _base_matches(self, word: str, last: bool, k: int) -> list[tuple[int, int, int]]:
+        """The base term ranges this word matches (exact, prefix, within `k` typos), with codes."""
         base: list[tuple[int, int, int]] = []
-        delta: list[tuple[str, int]] = []
         i = self.term_index.get(word)
         if i is not None:
             base.append((i, i + 1, _code(0, False)))
@@ -253,23 +260,29 @@ class _State:
             hi = bisect.bisect_left(self.terms, word + "\uffff")
             if hi > lo:
                 base.append((lo, hi, _code(0, True)))
-        if k:
-            for n in range(max(1, len(word) - k), len(word) + k + 1):
-                terms, ids = self._by_len(n)
-                if not terms:
+        if not k:
+            return base
+        for n in range(max(1, len(word) - k), len(word) + k + 1):
+            terms, ids = self._by_len(n)
+            if not terms:
+                continue
+            dist = process.cdist([word], terms, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
+            for j in np.flatnonzero((dist >= 1) & (dist <= k)):
+                t = int(ids[j])
+                base.append((t, t + 1, _code(int(dist[j]), True)))
+        if last:
+            for m in range(max(1, len(word) - k), len(word) + k + 1):
+                texts, los, his = self._prefixes(m)
+                if not texts:
                     continue
-                dist = process.cdist([word], terms, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
+                dist = process.cdist([word], texts, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
                 for j in np.flatnonzero((dist >= 1) & (dist <= k)):
-                    t = int(ids[j])
-                    base.append((t, t + 1, _code(int(dist[j]), True)))
-            if last:
-                for m in range(max(1, len(word) - k), len(word) + k + 1):
-                    texts, los, his = self._prefixes(m)
-                    if not texts:
-                        continue
-                    dist = process.cdist([word], texts, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
-                    for j in np.flatnonzero((dist >= 1) & (dist <= k)):
-                        base.append((int(los[j]), int(his[j]), _code(int(dist[j]), True)))
+                    base.append((int(los[j]), int(his[j]), _code(int(dist[j]), True)))
+        return base
+
+    def _delta_matches(self, word: str, last: bool, k: int) -> list[tuple[str, int]]:
+        """The terms added since the build that this word matches, with codes."""
+        delta: list[tuple[str, int]] = []
         for t in self._delta_keys() if self.delta else ():
             if t == word:
                 delta.append((t, _code(0, False)))
@@ -282,11 +295,7 @@ class _State:
                             for m in range(max(1, len(word) - k), len(word) + k + 1))
                 if d <= k:
                     delta.append((t, _code(d, True)))
-        got = _Expansion(base, delta)
-        if len(self.expansions) >= EXPANSION_CACHE:
-            self.expansions.clear()
-        self.expansions[key] = got
-        return got
+        return delta
 
     def word_codes(self, word: str, last: bool) -> np.ndarray:
         """Per row, the best code of this word (NO_MATCH when absent): typo << 5 | attr << 2 | inexact."""
