@@ -90,8 +90,8 @@ def idle(client) -> None:
 
 def through_service(service: SearchService, params: dict) -> Callable[[], object]:
     def run() -> dict:
-        with service.db.session() as s:
-            return search_page(s, service, KEY, **params)
+        with service.database.session() as db:
+            return search_page(db, service, KEY, **params)
     return run
 
 

@@ -77,22 +77,26 @@ def dates_mask(ctx: MatchContext, snap: Snapshot) -> np.ndarray:
     return ended | fixed_outside
 
 
+def _period(day: date, precision: DatePrecision) -> tuple[str, str] | None:
+    """The month or year an imprecise date stands for, and the words saying only that is known;
+    None for a date known to the day."""
+    if precision is DatePrecision.MONTH:
+        return fr_month(day), "mois seulement connu"
+    if precision is DatePrecision.YEAR:
+        return str(day.year), "année seulement connue"
+    return None
+
+
 def _start_text(c: Candidate) -> str:
     assert c.start_date is not None
-    if c.start_precision is DatePrecision.MONTH:
-        return f"en {fr_month(c.start_date)} (mois seulement connu)"
-    if c.start_precision is DatePrecision.YEAR:
-        return f"en {c.start_date.year} (année seulement connue)"
-    return f"le {fr_date(c.start_date)}"
+    period = _period(c.start_date, c.start_precision)
+    return f"en {period[0]} ({period[1]})" if period else f"le {fr_date(c.start_date)}"
 
 
 def _end_text(c: Candidate) -> str:
     assert c.end_date is not None
-    if c.end_precision is DatePrecision.MONTH:
-        return f"fin {fr_month(c.end_date)}"
-    if c.end_precision is DatePrecision.YEAR:
-        return f"fin {c.end_date.year}"
-    return f"le {fr_date(c.end_date)}"
+    period = _period(c.end_date, c.end_precision)
+    return f"fin {period[0]}" if period else f"le {fr_date(c.end_date)}"
 
 
 def _until(c: Candidate) -> str:

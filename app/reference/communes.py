@@ -1,7 +1,8 @@
 """French communes (INSEE COG 2024): codes, postcodes, département, région, coordinates, population.
 
 Data: `data/communes.csv` and `data/departements.csv`, built by `seed/build_reference.py` from the
-raw files in `shared/data/ref/communes/` (see that script for the provenance and the columns).
+raw INSEE and La Poste files (provenance and columns: that script, `data/SOURCES.md` and README
+§ Reference data).
 One row per INSEE code: every commune (COM), the 45 municipal arrondissements (ARM) of Paris,
 Lyon and Marseille, and the three PLM parents (75056 Paris, 69123 Lyon, 13055 Marseille) whose
 population is the sum of their arrondissements and whose position is the population-weighted
@@ -23,8 +24,8 @@ Rules worth knowing:
   département's centre, see `departement_centre`).
 - Codes are matched after stripping spaces; INSEE codes of Corsica are upper-cased (2A/2B).
 
-Loading: the first lookup parses the table once per process (about 0.1 s); `Commune` objects are
-built on demand, so the first `all_communes()` call costs about 0.1 s more.
+Loading: the first lookup parses the table once per process; `Commune` objects are built on
+demand (and kept), so the first `all_communes()` call also pays for building them all.
 """
 
 from __future__ import annotations

@@ -9,34 +9,26 @@ from __future__ import annotations
 
 import functools
 import re
+from enum import auto
 
 from app.reference.base import RefEnum
 
 
-def _codes(v22: list[str], v23: list[str], rule: str = "") -> dict:
-    return {"lheo_codes": {"2.2": v22, "2.3": v23}, "lheo_rule": rule}
-
-
+# Each funder's `lheo_codes` (per LHÉO version) and `lheo_rule` are with its words, in data/lists.toml.
 class Funder(RefEnum):
-    BOP104 = ("bop104", "État — Ministère de l'intérieur (BOP 104)",
-              "Programme 104 « Intégration et accès à la nationalité » : associations financées par les préfectures.",
-              _codes([], ["19"], "En LHÉO 2.2 : code 13 (État - Autre) quand le texte du programme cite le 104."))
-    OFII = ("ofii", "OFII", "Office français de l'immigration et de l'intégration (formations du CIR).",
-            _codes([], ["20"], "En LHÉO 2.2 : code 13 quand le texte du programme cite l'OFII ou le CIR."))
-    FRANCE_TRAVAIL = ("france_travail", "France Travail", "Ex-Pôle emploi (AIF, AFC, POE…).", _codes(["4"], ["4"]))
-    REGION = ("region", "Conseil régional", "Programme régional de formation (PRF, PRIC…).", _codes(["2"], ["2"]))
-    DEPARTEMENT = ("departement", "Conseil départemental", "Souvent pour les bénéficiaires du RSA.", _codes(["8"], ["8"]))
-    COMMUNE = ("commune", "Commune ou autre collectivité", "Commune, intercommunalité, métropole.", _codes(["9", "15"], ["9", "15"]))
-    OPCO = ("opco", "OPCO", "Opérateur de compétences d'une branche (salariés, POEC).",
-            _codes(["16", "17"], ["16"], "16 était « OPCA » et 17 « OPACIF » en 2.2."))
-    CPF = ("cpf", "CPF", "Compte personnel de formation (dont CPF de transition, Transition Pro).",
-           _codes([], ["17"], "17 = « Transition Pro » en 2.3."))
-    EMPLOYER = ("employer", "Employeur", "Entreprise ou employeur.", _codes(["5"], ["5"]))
-    STATE_OTHER = ("state_other", "État — autre", "Autres ministères et agences de l'État.",
-                   _codes(["6", "11", "12", "13"], ["6", "11", "12", "13", "18"], "13 sans mention du programme 104 ni de l'OFII."))
-    EU = ("eu", "Union européenne", "Fonds social européen et autres fonds européens.", _codes(["3", "14"], ["3", "14"]))
-    LEARNER = ("learner", "Stagiaire", "Le stagiaire finance lui-même sa formation.", _codes(["10"], ["10"]))
-    OTHER = ("other", "Autre", "Autre financeur (dont Agefiph).", _codes(["0", "1", "7"], ["0", "1", "7"]))
+    BOP104 = auto()
+    OFII = auto()
+    FRANCE_TRAVAIL = auto()
+    REGION = auto()
+    DEPARTEMENT = auto()
+    COMMUNE = auto()
+    OPCO = auto()
+    CPF = auto()
+    EMPLOYER = auto()
+    STATE_OTHER = auto()
+    EU = auto()
+    LEARNER = auto()
+    OTHER = auto()
 
 
 # "BOP 104", "programme 104", "P104" — not a bare 104 ("104 places").

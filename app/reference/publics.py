@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import auto
 
 from app.reference.base import RefEnum
 
 
+# Each public's `formacode_public` (the LHÉO public codes it maps from) is in data/lists.toml.
 class Public(RefEnum):
-    IMMIGRANT = ("immigrant", "Personne immigrée", "Étranger en situation régulière, primo-arrivant ou non.",
-                 {"formacode_public": ["81022"]})
-    CIR_SIGNATORY = ("cir_signatory", "Signataire du CIR", "A signé le contrat d'intégration républicaine (compte aussi comme personne immigrée).",
-                     {"formacode_public": []})
-    BPI = ("bpi", "Bénéficiaire de la protection internationale", "Réfugié ou protection subsidiaire (compte aussi comme personne immigrée).",
-           {"formacode_public": ["81042"]})
-    JOBSEEKER = ("jobseeker", "Demandeur d'emploi", "Inscrit à France Travail.", {"formacode_public": ["80006"]})
-    RSA = ("rsa", "Allocataire du RSA", "Bénéficiaire du revenu de solidarité active.", {"formacode_public": []})
-    UNDER_26 = ("under_26", "Jeune de moins de 26 ans", "Public des missions locales.", {"formacode_public": []})
-    EMPLOYEE = ("employee", "Salarié", "En emploi.", {"formacode_public": []})
-    WOMEN = ("women", "Femmes", "Action réservée ou destinée aux femmes.", {"formacode_public": []})
-    ALL = ("all", "Tout public", "Ouvert à toutes et à tous.", {"formacode_public": ["83056"]})
+    IMMIGRANT = auto()
+    CIR_SIGNATORY = auto()
+    BPI = auto()
+    JOBSEEKER = auto()
+    RSA = auto()
+    UNDER_26 = auto()
+    EMPLOYEE = auto()
+    WOMEN = auto()
+    ALL = auto()
 
 
 # A CIR signatory or a BPI also counts as an immigrant (CONTRACT § Reference lists).

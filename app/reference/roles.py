@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from enum import auto
+
 from app.reference.base import RefEnum
 
 
 class Role(RefEnum):
-    ADVISER = ("adviser", "Conseiller", "France Travail, mission locale, OFII : recherche, match, prescription.")
-    SYNC = ("sync", "Synchronisation CARIF", "Pousse les flux LHÉO d'une source.")
-    PROVIDER = ("provider", "Organisme de formation", "Publie ses offres, places, réponses et entrées.")
-    ADMIN = ("admin", "Administrateur", "Gère les clés et les tables de référence ; voit tout.")
+    ADVISER = auto()
+    SYNC = auto()
+    PROVIDER = auto()
+    ADMIN = auto()

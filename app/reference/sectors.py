@@ -7,6 +7,7 @@ The sector → ROME table is `data/sectors_rome.csv` (built from ROME v4.60 by
 from __future__ import annotations
 
 import csv
+from enum import auto
 from functools import cache
 from importlib import resources
 
@@ -14,20 +15,20 @@ from app.reference.base import RefEnum
 
 
 class Sector(RefEnum):
-    SERVICES_A_LA_PERSONNE = ("services_a_la_personne", "Services à la personne", "Aide à domicile, garde d'enfants, aide-soignant à domicile.")
-    HOTELLERIE_RESTAURATION = ("hotellerie_restauration", "Hôtellerie-restauration", "Cuisine, service en salle, hébergement.")
-    BTP = ("btp", "Bâtiment et travaux publics", "Gros œuvre, second œuvre, travaux publics.")
-    PROPRETE = ("proprete", "Propreté", "Nettoyage de locaux, agent de propreté.")
-    LOGISTIQUE = ("logistique", "Logistique", "Magasinage, préparation de commandes, manutention.")
-    AGRICULTURE = ("agriculture", "Agriculture", "Cultures, élevage, espaces verts, viticulture.")
-    INDUSTRIE = ("industrie", "Industrie", "Production, maintenance, mécanique, soudure.")
-    AGROALIMENTAIRE = ("agroalimentaire", "Agroalimentaire", "Industries alimentaires, boucherie, boulangerie.")
-    SECURITE_PRIVEE = ("securite_privee", "Sécurité privée", "Agent de sécurité, surveillance.")
-    SANTE = ("sante", "Santé", "Soins, aide-soignant, agent de service hospitalier.")
-    TRANSPORT = ("transport", "Transport", "Conduite de véhicules, transport de voyageurs et de marchandises.")
-    COMMERCE = ("commerce", "Commerce", "Vente, caisse, mise en rayon.")
-    NUMERIQUE = ("numerique", "Numérique", "Métiers du numérique et de l'informatique.")
-    TOUS_SECTEURS = ("tous_secteurs", "Tous secteurs", "Français général, sans secteur particulier.")
+    SERVICES_A_LA_PERSONNE = auto()
+    HOTELLERIE_RESTAURATION = auto()
+    BTP = auto()
+    PROPRETE = auto()
+    LOGISTIQUE = auto()
+    AGRICULTURE = auto()
+    INDUSTRIE = auto()
+    AGROALIMENTAIRE = auto()
+    SECURITE_PRIVEE = auto()
+    SANTE = auto()
+    TRANSPORT = auto()
+    COMMERCE = auto()
+    NUMERIQUE = auto()
+    TOUS_SECTEURS = auto()
 
 
 @cache

@@ -84,19 +84,19 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield list(ids[i:i + BATCH])
 
 
-def load_documents(session: Session, offer_ids: Iterable[int] | None = None) -> dict[int, OfferDoc]:
+def load_documents(db: Session, offer_ids: Iterable[int] | None = None) -> dict[int, OfferDoc]:
     """Documents of the searchable offers among `offer_ids` (all offers when None). An id absent
     from the answer is not searchable (withdrawn, unknown, or no open/full/suspended session)."""
     if offer_ids is None:
-        return _load(session, None)
+        return _load(db, None)
     ids = sorted(set(offer_ids))
     out: dict[int, OfferDoc] = {}
     for chunk in _chunks(ids):
-        out.update(_load(session, chunk))
+        out.update(_load(db, chunk))
     return out
 
 
-def _load(session: Session, ids: list[int] | None) -> dict[int, OfferDoc]:
+def _load(db: Session, ids: list[int] | None) -> dict[int, OfferDoc]:
     def only(stmt, col):
         return stmt if ids is None else stmt.where(col.in_(ids))
 
@@ -106,7 +106,7 @@ def _load(session: Session, ids: list[int] | None) -> dict[int, OfferDoc]:
     ).where(TrainingSession.withdrawn_at.is_(None), TrainingSession.status.in_(ACTIVE_STATUSES)),
         TrainingSession.offer_id).order_by(TrainingSession.offer_id, TrainingSession.id)
     acc: dict[int, _Acc] = defaultdict(_Acc)
-    for oid, start, dep, city, lat, lon, places in session.execute(sess_stmt):
+    for oid, start, dep, city, lat, lon, places in db.execute(sess_stmt):
         a = acc[oid]
         if dep and dep not in a.deps:
             a.deps.append(dep)
@@ -125,13 +125,13 @@ def _load(session: Session, ids: list[int] | None) -> dict[int, OfferDoc]:
         Offer.certification, Offer.entry_min_rank, Offer.entry_max_rank,
     ).join(Organisation, Organisation.id == Offer.organisation_id).where(Offer.withdrawn_at.is_(None)), Offer.id)
     funders: dict[int, list[str]] = defaultdict(list)
-    for oid, f in session.execute(only(select(OfferFunder.offer_id, OfferFunder.funder), OfferFunder.offer_id)):
+    for oid, f in db.execute(only(select(OfferFunder.offer_id, OfferFunder.funder), OfferFunder.offer_id)):
         funders[oid].append(f)
     sectors: dict[int, list[str]] = defaultdict(list)
-    for oid, s in session.execute(only(select(OfferSector.offer_id, OfferSector.sector), OfferSector.offer_id)):
-        sectors[oid].append(s)
+    for oid, sector in db.execute(only(select(OfferSector.offer_id, OfferSector.sector), OfferSector.offer_id)):
+        sectors[oid].append(sector)
     out: dict[int, OfferDoc] = {}
-    for oid, title, summary, org, kind, modality, quality, cert, min_rank, max_rank in session.execute(offer_stmt):
+    for oid, title, summary, org, kind, modality, quality, cert, min_rank, max_rank in db.execute(offer_stmt):
         a = acc.get(oid)
         if a is None:
             continue
@@ -145,10 +145,10 @@ def _load(session: Session, ids: list[int] | None) -> dict[int, OfferDoc]:
     return out
 
 
-def changed_offer_ids(session: Session, since_seq: int) -> list[int]:
+def changed_offer_ids(db: Session, since_seq: int) -> list[int]:
     """Offers whose row, or one of whose sessions, was written after catalogue seq `since_seq`."""
     stmt = union(
         select(Offer.id).where(Offer.change_seq > since_seq),
         select(TrainingSession.offer_id).where(TrainingSession.change_seq > since_seq),
     )
-    return [r[0] for r in session.execute(stmt)]
+    return [r[0] for r in db.execute(stmt)]

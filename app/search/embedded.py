@@ -125,21 +125,17 @@ class _State:
     """One version of the index. Mutated only under the engine's lock."""
 
     def __init__(self) -> None:
-        self.offer_id = _Column(np.int64)
-        self.alive = _Column(np.bool_)
-        self.kind = _Column(np.int8)
-        self.modality = _Column(np.int8)
-        self.funders = _Column(np.uint16)
-        self.sectors = _Column(np.uint16)
-        self.levels = _Column(np.uint8)
+        # one value per row
+        self.offer_id, self.alive = _Column(np.int64), _Column(np.bool_)
+        self.kind, self.modality = _Column(np.int8), _Column(np.int8)  # index in KINDS / MODALITIES, -1
+        # bit masks: FUNDER_BIT, SECTOR_BIT, LEVEL_BIT
+        self.funders, self.sectors, self.levels = _Column(np.uint16), _Column(np.uint16), _Column(np.uint8)
         self.has_places = _Column(np.bool_)
         self.quality = _Column(np.int16)  # 0..1000
-        self.dep_row = _Column(np.int32)
-        self.dep_code = _Column(np.int16)
+        # one value per (row, département) pair, and per (row, session place) pair: a unit vector
+        self.dep_row, self.dep_code = _Column(np.int32), _Column(np.int16)
         self.geo_row = _Column(np.int32)
-        self.gx = _Column(np.float64)
-        self.gy = _Column(np.float64)
-        self.gz = _Column(np.float64)
+        self.gx, self.gy, self.gz = _Column(np.float64), _Column(np.float64), _Column(np.float64)
         self.titles: list[str] = []
         self.row_of: dict[int, int] = {}
         self.dep_codes: dict[str, int] = {}
@@ -187,11 +183,9 @@ class _State:
             self.dep_row.append(row)
             self.dep_code.append(self._dep(d))
         for lat, lon in doc.points:
-            x, y, z = _unit(lat, lon)
             self.geo_row.append(row)
-            self.gx.append(x)
-            self.gy.append(y)
-            self.gz.append(z)
+            for column, value in zip((self.gx, self.gy, self.gz), _unit(lat, lon), strict=True):
+                column.append(value)
         self.titles.append(doc.title)
         self.row_of[doc.offer_id] = row
         return row
@@ -249,8 +243,15 @@ class _State:
         if got is not None:
             return got
         k = typos_allowed(word)
+        got = _Expansion(self._base_matches(word, last, k), self._delta_matches(word, last, k))
+        if len(self.expansions) >= EXPANSION_CACHE:
+            self.expansions.clear()
+        self.expansions[key] = got
+        return got
+
+    def _base_matches(self, word: str, last: bool, k: int) -> list[tuple[int, int, int]]:
+        """The base term ranges this word matches (exact, prefix, within `k` typos), with codes."""
         base: list[tuple[int, int, int]] = []
-        delta: list[tuple[str, int]] = []
         i = self.term_index.get(word)
         if i is not None:
             base.append((i, i + 1, _code(0, False)))
@@ -259,23 +260,29 @@ class _State:
             hi = bisect.bisect_left(self.terms, word + "\uffff")
             if hi > lo:
                 base.append((lo, hi, _code(0, True)))
-        if k:
-            for n in range(max(1, len(word) - k), len(word) + k + 1):
-                terms, ids = self._by_len(n)
-                if not terms:
+        if not k:
+            return base
+        for n in range(max(1, len(word) - k), len(word) + k + 1):
+            terms, ids = self._by_len(n)
+            if not terms:
+                continue
+            dist = process.cdist([word], terms, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
+            for j in np.flatnonzero((dist >= 1) & (dist <= k)):
+                t = int(ids[j])
+                base.append((t, t + 1, _code(int(dist[j]), True)))
+        if last:
+            for m in range(max(1, len(word) - k), len(word) + k + 1):
+                texts, los, his = self._prefixes(m)
+                if not texts:
                     continue
-                dist = process.cdist([word], terms, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
+                dist = process.cdist([word], texts, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
                 for j in np.flatnonzero((dist >= 1) & (dist <= k)):
-                    t = int(ids[j])
-                    base.append((t, t + 1, _code(int(dist[j]), True)))
-            if last:
-                for m in range(max(1, len(word) - k), len(word) + k + 1):
-                    texts, los, his = self._prefixes(m)
-                    if not texts:
-                        continue
-                    dist = process.cdist([word], texts, scorer=OSA.distance, score_cutoff=k, dtype=np.uint8)[0]
-                    for j in np.flatnonzero((dist >= 1) & (dist <= k)):
-                        base.append((int(los[j]), int(his[j]), _code(int(dist[j]), True)))
+                    base.append((int(los[j]), int(his[j]), _code(int(dist[j]), True)))
+        return base
+
+    def _delta_matches(self, word: str, last: bool, k: int) -> list[tuple[str, int]]:
+        """The terms added since the build that this word matches, with codes."""
+        delta: list[tuple[str, int]] = []
         for t in self._delta_keys() if self.delta else ():
             if t == word:
                 delta.append((t, _code(0, False)))
@@ -288,11 +295,7 @@ class _State:
                             for m in range(max(1, len(word) - k), len(word) + k + 1))
                 if d <= k:
                     delta.append((t, _code(d, True)))
-        got = _Expansion(base, delta)
-        if len(self.expansions) >= EXPANSION_CACHE:
-            self.expansions.clear()
-        self.expansions[key] = got
-        return got
+        return delta
 
     def word_codes(self, word: str, last: bool) -> np.ndarray:
         """Per row, the best code of this word (NO_MATCH when absent): typo << 5 | attr << 2 | inexact."""

@@ -48,15 +48,15 @@ LEASE_SECONDS = 30.0
 POLL_SECONDS = 0.1
 LAG_DEGRADED_SECONDS = 30.0
 # Retry delay while Meilisearch fails: 1 s doubling up to this. A failed round costs one refused
-# connection; a long cap only delays the catch-up (30 s made it ~19 s after a 45 s outage).
+# connection; a long cap only delays the catch-up once it answers again (docs/trust.md).
 MAX_BACKOFF_SECONDS = 5.0
 
 
-def _apply_changes(engine: SearchEngine, session: Session, since_seq: int) -> int:
-    ids = changed_offer_ids(session, since_seq)
+def _apply_changes(engine: SearchEngine, db: Session, since_seq: int) -> int:
+    ids = changed_offer_ids(db, since_seq)
     if not ids:
         return 0
-    docs = load_documents(session, ids)
+    docs = load_documents(db, ids)
     gone = [i for i in ids if i not in docs]
     if gone:
         engine.delete(gone)
@@ -68,9 +68,9 @@ def _apply_changes(engine: SearchEngine, session: Session, since_seq: int) -> in
 class EmbeddedSync:
     """Builds the process's embedded index and keeps it at the catalogue's latest sequence."""
 
-    def __init__(self, engine: EmbeddedEngine, db: Database) -> None:
+    def __init__(self, engine: EmbeddedEngine, database: Database) -> None:
         self.engine = engine
-        self.db = db
+        self.database = database
         self.seq = -1  # -1: not built yet
         self._build_lock = threading.Lock()
         self._compacting = False
@@ -83,21 +83,21 @@ class EmbeddedSync:
             if self.seq >= 0:
                 return
             t0 = time.perf_counter()
-            with self.db.session() as s:
-                seq = repo.current_change_seq(s)
-                state = build_state(load_documents(s).values())
+            with self.database.session() as db:
+                seq = repo.current_change_seq(db)
+                state = build_state(load_documents(db).values())
             with self.engine.lock:
                 self.engine.swap(state)
                 self.seq = seq
             log.info("embedded search index built", extra={"offers": self.engine.size,
                                                            "ms": round((time.perf_counter() - t0) * 1000)})
 
-    def refresh(self, session: Session) -> None:
+    def refresh(self, db: Session) -> None:
         """Apply what changed since the last refresh. Call it holding `engine.lock`, after `build`."""
-        seq = repo.current_change_seq(session)
+        seq = repo.current_change_seq(db)
         if seq == self.seq:
             return
-        _apply_changes(self.engine, session, self.seq)
+        _apply_changes(self.engine, db, self.seq)
         self.seq = seq
         if self.engine.needs_compaction() and not self._compacting:
             self._compacting = True
@@ -105,13 +105,13 @@ class EmbeddedSync:
 
     def _compact(self) -> None:
         try:
-            with self.db.session() as s:
-                seq = repo.current_change_seq(s)
-                state = build_state(load_documents(s).values())
-            with self.engine.lock, self.db.session() as s:
+            with self.database.session() as db:
+                seq = repo.current_change_seq(db)
+                state = build_state(load_documents(db).values())
+            with self.engine.lock, self.database.session() as db:
                 self.engine.swap(state)
                 self.seq = seq
-                self.refresh(s)
+                self.refresh(db)
         except Exception:
             log.exception("embedded search compaction failed")
         finally:
@@ -128,10 +128,10 @@ class IndexerStatus:
 class MeiliIndexer:
     """The only writer to the Meilisearch index, thanks to the lease row."""
 
-    def __init__(self, engine: MeiliEngine, db: Database, *, owner: str | None = None,
+    def __init__(self, engine: MeiliEngine, database: Database, *, owner: str | None = None,
                  batch: int = 1000) -> None:
         self.engine = engine
-        self.db = db
+        self.database = database
         self.name = engine.uid
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.batch = batch
@@ -142,49 +142,49 @@ class MeiliIndexer:
 
     # --- lease and bookmark -------------------------------------------------------------------------
 
-    def _row(self, s: Session) -> SearchIndexerState:
-        row = s.get(SearchIndexerState, self.name)
+    def _row(self, db: Session) -> SearchIndexerState:
+        row = db.get(SearchIndexerState, self.name)
         if row is None:
             row = SearchIndexerState(name=self.name)
-            s.add(row)
-            s.flush()
+            db.add(row)
+            db.flush()
         return row
 
     def acquire(self) -> bool:
         """Take or renew the lease; False when another live process holds it."""
         now = utcnow()
-        with self.db.session(write=True) as s:
-            row = self._row(s)
+        with self.database.session(write=True) as db:
+            row = self._row(db)
             if row.owner not in (None, self.owner) and row.lease_until and row.lease_until > now:
                 return False
             row.owner = self.owner
             row.lease_until = now + timedelta(seconds=LEASE_SECONDS)
-            s.add(row)
+            db.add(row)
         return True
 
     def release(self) -> None:
-        with self.db.session(write=True) as s:
-            s.execute(update(SearchIndexerState).where(SearchIndexerState.name == self.name,
+        with self.database.session(write=True) as db:
+            db.execute(update(SearchIndexerState).where(SearchIndexerState.name == self.name,
                                                        SearchIndexerState.owner == self.owner)
                       .values(owner=None, lease_until=None))
 
     def _advance(self, seq: int, *, reset: bool = False) -> bool:
-        with self.db.session(write=True) as s:
+        with self.database.session(write=True) as db:
             cond = [SearchIndexerState.name == self.name, SearchIndexerState.owner == self.owner]
             if not reset:
                 cond.append(SearchIndexerState.pushed_seq < seq)
-            res = s.execute(update(SearchIndexerState).where(*cond).values(
+            res = db.execute(update(SearchIndexerState).where(*cond).values(
                 pushed_seq=seq, last_push_at=utcnow(), last_error=None, last_error_at=None,
                 lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS)))
             return res.rowcount == 1
 
     def _record_error(self, message: str) -> None:
         try:
-            with self.db.session(write=True) as s:
-                row = self._row(s)
+            with self.database.session(write=True) as db:
+                row = self._row(db)
                 row.last_error = message[:1000]
                 row.last_error_at = utcnow()
-                s.add(row)
+                db.add(row)
         except Exception:  # the database may be what is down
             log.warning("could not record the search indexer error")
 
@@ -199,18 +199,18 @@ class MeiliIndexer:
             if self.engine.ensure_index():
                 self._advance(0, reset=True)  # a new, empty index: push everything again
             self.ensured = True
-        with self.db.session() as s:
-            pushed = self._row(s).pushed_seq
-            seq = repo.current_change_seq(s)
+        with self.database.session() as db:
+            pushed = self._row(db).pushed_seq
+            seq = repo.current_change_seq(db)
             if seq <= pushed:
                 return 0
-            ids = changed_offer_ids(s, pushed)
+            ids = changed_offer_ids(db, pushed)
         done = 0
         last = None
         for i in range(0, len(ids), self.batch):
             chunk = ids[i:i + self.batch]
-            with self.db.session() as s:
-                docs = load_documents(s, chunk)
+            with self.database.session() as db:
+                docs = load_documents(db, chunk)
             if i and not self.acquire():  # renew the lease between batches of a long push
                 return done
             last = self.engine.push(list(docs.values()), [x for x in chunk if x not in docs], wait=False) or last
@@ -264,12 +264,12 @@ class MeiliIndexer:
         except Exception:
             log.warning("could not release the search indexer lease")
 
-    def status(self, s: Session) -> IndexerStatus:
+    def status(self, db: Session) -> IndexerStatus:
         if not self.engine.client.healthy():
             return IndexerStatus("down", -1, "Meilisearch ne répond pas.")
-        row = s.get(SearchIndexerState, self.name)
+        row = db.get(SearchIndexerState, self.name)
         pushed = row.pushed_seq if row else 0
-        lag = max(0, repo.current_change_seq(s) - pushed)
+        lag = max(0, repo.current_change_seq(db) - pushed)
         if row is not None and row.last_error:
             return IndexerStatus("degraded", lag, row.last_error)
         if lag and (row is None or row.last_push_at is None
@@ -281,18 +281,18 @@ class MeiliIndexer:
 class SearchService:
     """The engine chosen by the settings, with its synchronisation."""
 
-    def __init__(self, settings: Settings, db: Database, *, meili_client: MeiliClient | None = None) -> None:
+    def __init__(self, settings: Settings, database: Database, *, meili_client: MeiliClient | None = None) -> None:
         self.settings = settings
-        self.db = db
+        self.database = database
         self.embedded: EmbeddedSync | None = None
         self.indexer: MeiliIndexer | None = None
         if settings.meili_url:
             client = meili_client or MeiliClient(settings.meili_url, settings.meili_key)
             self.engine: SearchEngine = MeiliEngine(client, settings.meili_index)
-            self.indexer = MeiliIndexer(self.engine, db)
+            self.indexer = MeiliIndexer(self.engine, database)
         else:
             self.engine = EmbeddedEngine()
-            self.embedded = EmbeddedSync(self.engine, db)
+            self.embedded = EmbeddedSync(self.engine, database)
 
     @property
     def engine_name(self) -> str:
@@ -316,11 +316,11 @@ class SearchService:
             self.indexer.stop()
             self.engine.client.close()
 
-    def _run(self, session: Session, call: Callable[[], SearchHits | list[Suggestion]]):
+    def _run(self, db: Session, call: Callable[[], SearchHits | list[Suggestion]]):
         if self.embedded is not None:
             self.embedded.build()  # waits for the start-up build (outside the engine lock)
             with self.embedded.engine.lock:
-                self.embedded.refresh(session)
+                self.embedded.refresh(db)
                 return call()
         try:
             return call()
@@ -330,15 +330,15 @@ class SearchService:
             log.warning("search refused by Meilisearch: %s (%s)", exc, exc.code)
             raise EngineUnavailable(str(exc)) from None
 
-    def search(self, session: Session, query: SearchQuery) -> SearchHits:
-        return self._run(session, lambda: self.engine.search(query))
+    def search(self, db: Session, query: SearchQuery) -> SearchHits:
+        return self._run(db, lambda: self.engine.search(query))
 
-    def suggest(self, session: Session, words: tuple[str, ...], limit: int) -> list[Suggestion]:
-        return self._run(session, lambda: self.engine.suggest(words, limit))
+    def suggest(self, db: Session, words: tuple[str, ...], limit: int) -> list[Suggestion]:
+        return self._run(db, lambda: self.engine.suggest(words, limit))
 
-    def status(self, session: Session) -> IndexerStatus:
+    def status(self, db: Session) -> IndexerStatus:
         if self.indexer is not None:
-            return self.indexer.status(session)
+            return self.indexer.status(db)
         return IndexerStatus("ok", 0)
 
     def reindex(self) -> int:
@@ -350,9 +350,9 @@ class SearchService:
         idx = self.indexer
         if not idx.acquire():
             raise RuntimeError("Un autre processus tient le verrou de l'indexeur : réessayez dans 30 s.")
-        with self.db.session() as s:
-            seq = repo.current_change_seq(s)
-            docs = load_documents(s)
+        with self.database.session() as db:
+            seq = repo.current_change_seq(db)
+            docs = load_documents(db)
         self.engine.rebuild(docs.values())
         idx.ensured = True
         idx._advance(seq, reset=True)
@@ -360,14 +360,14 @@ class SearchService:
         return len(docs)
 
 
-def push_pending(settings: Settings, db: Database, timeout: float = 600.0) -> int:
+def push_pending(settings: Settings, database: Database, timeout: float = 600.0) -> int:
     """For batch writers outside the server (CLI import): push what they wrote to Meilisearch now,
     unless a server's indexer holds the lease (it will push within a second). No-op on the
     embedded engine (servers catch up on their next search). Never raises: the catalogue write has
     already succeeded, and a failed push is retried by the servers' indexer."""
     if not settings.meili_url:
         return 0
-    service = SearchService(settings, db)
+    service = SearchService(settings, database)
     try:
         return service.indexer.push_pending(timeout=timeout)
     except Exception as exc:

@@ -51,7 +51,8 @@ class _StaticFiles(StaticFiles):
 
 
 class _Gzip:
-    """gzip for the static files only (the DSFR stylesheets shrink ~6x); the API is left as it is."""
+    """gzip for the static files only (the DSFR stylesheets shrink most: docs/adviser-page.md); the API
+    is left as it is."""
 
     def __init__(self, app: StaticFiles) -> None:
         self.app = GZipMiddleware(app, minimum_size=1024)

@@ -75,10 +75,10 @@ def test_snapshot_store_builds_the_same_candidates_as_from_records(tmp_path):
 
     url = f"sqlite:///{tmp_path}/c.db"
     upgrade_to_head(url)
-    db = Database(url)
-    load_demo(db)
-    with db.session() as s:
-        feed = repo.match_feed(s, None)
+    database = Database(url)
+    load_demo(database)
+    with database.session() as db:
+        feed = repo.match_feed(db, None)
     fast = candidates_from(feed)
     slow = [Candidate.from_records(feed.offers[x["offer_id"]], x) for x in feed.sessions]
     assert len(fast) >= 400 and fast == slow

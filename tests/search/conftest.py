@@ -41,16 +41,16 @@ class SearchApi(Api):
         t0 = time.monotonic()
         if indexer is None:
             return 0.0
-        with self.app.state.database.session() as s:
+        with self.app.state.database.session() as db:
             while True:
-                status = indexer.status(s)
+                status = indexer.status(db)
                 if status.state != "down" and status.lag == 0:
                     return time.monotonic() - t0
                 if time.monotonic() - t0 > timeout:
                     raise AssertionError(f"search index still lagging after {timeout} s: {status}")
                 indexer.wake.set()
                 time.sleep(0.02)
-                s.rollback()  # next read sees the latest commits
+                db.rollback()  # next read sees the latest commits
 
     def search(self, **params):
         self.settle()

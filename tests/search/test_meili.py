@@ -86,8 +86,8 @@ def test_writes_succeed_while_meilisearch_is_down_and_are_pushed_when_it_returns
         from app.auth.keys import create_key
         from app.reference.roles import Role
 
-        with down.state.database.session(write=True) as s:
-            _, admin = create_key(s, role=Role.ADMIN, name="t")
+        with down.state.database.session(write=True) as db:
+            _, admin = create_key(db, role=Role.ADMIN, name="t")
         r = c.put("/v1/offers/carif-idf/DOWN_1", json=offer_body(title="Cours tatouinesque"),
                   headers={"Authorization": f"Bearer {admin}"})
         assert r.status_code == 201, r.text
@@ -99,33 +99,33 @@ def test_writes_succeed_while_meilisearch_is_down_and_are_pushed_when_it_returns
         assert c.get("/v1/suggest", params={"q": "tatou"}).status_code == 503
         time.sleep(0.3)
     down.state.database.dispose()
-    db = Database(db_url)
-    with db.session() as s:
-        row = s.get(SearchIndexerState, uid)
+    database = Database(db_url)
+    with database.session() as db:
+        row = db.get(SearchIndexerState, uid)
         assert row is not None and row.pushed_seq == 0 and row.last_error  # the outage was recorded
     # Meilisearch is back: the lag is pushed
-    service = SearchService(_settings(db_url, meili, uid), db)
+    service = SearchService(_settings(db_url, meili, uid), database)
     assert service.indexer.push_pending() == 1
-    with db.session() as s:
-        hits = service.search(s, SearchQuery(words=("tatouinesque",)))
+    with database.session() as db:
+        hits = service.search(db, SearchQuery(words=("tatouinesque",)))
         assert hits.total == 1
-        assert service.status(s).state == "ok" and service.status(s).lag == 0
+        assert service.status(db).state == "ok" and service.status(db).lag == 0
     service.stop()
-    db.dispose()
+    database.dispose()
 
 
 def test_one_indexer_at_a_time(db_url, meili, uid):
-    db = Database(db_url)
+    database = Database(db_url)
     client = MeiliClient(meili.url, meili.key)
-    a = MeiliIndexer(MeiliEngine(client, uid), db, owner="a")
-    b = MeiliIndexer(MeiliEngine(client, uid), db, owner="b")
+    a = MeiliIndexer(MeiliEngine(client, uid), database, owner="a")
+    b = MeiliIndexer(MeiliEngine(client, uid), database, owner="b")
     assert a.acquire() and a.acquire()  # renewing is fine
     assert not b.acquire()
     assert b.step() == 0  # does nothing without the lease
     a.release()
     assert b.acquire() and not a.acquire()
     client.close()
-    db.dispose()
+    database.dispose()
 
 
 def test_reindex_rebuilds_through_a_temporary_index(db_url, meili, uid, monkeypatch):
@@ -134,8 +134,8 @@ def test_reindex_rebuilds_through_a_temporary_index(db_url, meili, uid, monkeypa
         from app.auth.keys import create_key
         from app.reference.roles import Role
 
-        with app.state.database.session(write=True) as s:
-            _, admin = create_key(s, role=Role.ADMIN, name="t")
+        with app.state.database.session(write=True) as db:
+            _, admin = create_key(db, role=Role.ADMIN, name="t")
         for i in range(3):
             r = c.put(f"/v1/offers/carif-idf/RE_{i}", json=offer_body(title=f"Cours wombatesque {i}"),
                       headers={"Authorization": f"Bearer {admin}"})
@@ -160,14 +160,14 @@ def test_push_pending_for_batch_writers(db_url, meili, uid):
     from app.catalogue.service import upsert_offer
     from app.search.service import push_pending
 
-    db = Database(db_url)
-    with db.session(write=True) as s:  # what a CLI import does: write straight to the database
-        upsert_offer(s, "carif-idf", "CLI_1", OfferIn(**offer_body(title="Cours ocelotesque")))
+    database = Database(db_url)
+    with database.session(write=True) as db:  # what a CLI import does: write straight to the database
+        upsert_offer(db, "carif-idf", "CLI_1", OfferIn(**offer_body(title="Cours ocelotesque")))
     down = make_settings(db_url, meili_url=f"http://127.0.0.1:{_free_port()}", meili_index=uid)
-    assert push_pending(down, db) == 0  # Meilisearch down: the import still succeeds
-    assert push_pending(_settings(db_url, meili, uid), db) == 1
+    assert push_pending(down, database) == 0  # Meilisearch down: the import still succeeds
+    assert push_pending(_settings(db_url, meili, uid), database) == 1
     client = MeiliClient(meili.url, meili.key)
     assert client.search(uid, {"q": "ocelotesque", "page": 1, "hitsPerPage": 5})["totalHits"] == 1
     client.close()
-    assert push_pending(make_settings(db_url), db) == 0  # embedded: nothing to push
-    db.dispose()
+    assert push_pending(make_settings(db_url), database) == 0  # embedded: nothing to push
+    database.dispose()

@@ -40,13 +40,13 @@ def site(tmp_path_factory, chromium_path):
     # chromium_path first: without Chromium the module is skipped (locally) before any set-up.
     url = f"sqlite:///{tmp_path_factory.mktemp('web')}/browser.db"
     upgrade_to_head(url)
-    db = Database(url)
-    load_demo(db)
-    with db.session(write=True) as s:
-        _, adviser = create_key(s, role=Role.ADVISER, name="Conseillère test", organisation="France Travail Saint-Denis",
+    database = Database(url)
+    load_demo(database)
+    with database.session(write=True) as db:
+        _, adviser = create_key(db, role=Role.ADVISER, name="Conseillère test", organisation="France Travail Saint-Denis",
                                 contact="conseil.saint-denis@example.org")
-        _, admin = create_key(s, role=Role.ADMIN, name="admin test")
-    db.dispose()
+        _, admin = create_key(db, role=Role.ADMIN, name="admin test")
+    database.dispose()
     with LiveServer(url, workers=1) as server:
         yield Site(server.url, adviser, admin, url)
 
