@@ -17,9 +17,8 @@ from app.api.deps import ADMINS, Access, ReadDB, SettingsDep
 from app.api.params import Id
 from app.auth.keys import Principal
 from app.catalogue.schemas import SOURCE_PATTERN
-from app.core.pagination import decode_cursor, encode_cursor
-from app.core.problems import BadRequest, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
-from app.imports import repository
+from app.core.problems import BadRequest, PayloadTooLarge, ServiceUnavailable
+from app.imports import access
 from app.imports.lheo.reader import LheoDocumentError
 from app.imports.lheo.workers import MappingWorkerError
 from app.imports.report import Actor, ImportReport
@@ -78,8 +77,7 @@ async def import_lheo(
     recheck: Annotated[bool, Query(description="Map every action again, even unchanged ones "
                                                "(all warnings are then reported)")] = False,
 ) -> Response:
-    if not principal.may_write_source(source):
-        raise Forbidden(f"Cette clé ne peut pas importer d'offres pour la source « {source} ».")
+    access.check_may_import(principal, source)
     max_bytes = settings.max_import_bytes * 5  # after gunzip: a compressed body may expand this much
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="parcours-import-") as spool:
         async for chunk in request.stream():
@@ -108,27 +106,13 @@ def list_imports(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> ImportRunPage:
-    query = {"source": source, "list": "imports"}
-    before = _cursor_run_id(settings.cursor_key, cursor, query) if cursor else None
-    rows = repository.list_runs(db, source=source, before=before, limit=limit + 1)
-    page, more = rows[:limit], len(rows) > limit
-    next_cursor = encode_cursor(settings.cursor_key, [page[-1].id], query) if more and page else None
-    return ImportRunPage(items=[ImportRunOut.of(r) for r in page], next_cursor=next_cursor)
-
-
-def _cursor_run_id(key: bytes, cursor: str, query: dict[str, Any]) -> int:
-    match decode_cursor(key, cursor, query):
-        case [int() as run_id]:
-            return run_id
-    raise BadRequest("Curseur invalide : repartez de la première page.", slug="invalid-cursor")
+    page = access.runs_page(db, settings.cursor_key, source=source, cursor=cursor, limit=limit)
+    return ImportRunPage(items=[ImportRunOut.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/imports/{import_id}", response_model=ImportRunOut, summary="Un import : qui, quand, quoi, résultat")
 def get_import(import_id: Id, db: ReadDB, _: Annotated[Principal, Depends(ADMINS)]) -> ImportRunOut:
-    run = repository.run_by_id(db, import_id)
-    if run is None:
-        raise NotFound(f"Aucun import n°{import_id}.")
-    return ImportRunOut.of(run)
+    return ImportRunOut.of(access.run(db, import_id))
 
 
 @router.get(
@@ -144,14 +128,7 @@ def offer_source(
     db: ReadDB,
     principal: Annotated[Principal, Depends(IMPORTERS)],
 ) -> Response | OfferSourceOut:
-    row = repository.raw_source(db, offer_id)
-    if row is None or row.change_seq < 0:  # change_seq < 0: staged by an import, not published yet
-        raise NotFound(f"Aucune offre n°{offer_id}.")
-    if not principal.may_write_source(row.source):
-        raise Forbidden("Seuls un administrateur et la clé de synchronisation de la source de cette offre "
-                        "peuvent lire sa source.")
-    if row.raw is None:
-        raise NotFound(f"L'offre n°{offer_id} n'a pas de source brute : elle a été publiée par l'API, pas importée.")
+    row = access.raw_source_for(db, principal, offer_id)
     accept = request.headers.get("accept", "")
     if "xml" in accept and "json" not in accept:
         return Response(row.raw, media_type="application/xml; charset=utf-8")
