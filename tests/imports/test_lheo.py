@@ -957,4 +957,7 @@ def test_mapper_fingerprint_covers_every_module_of_the_format():
     lheo = ROOT / "app" / "imports" / "lheo"
     assert set(lheo.rglob("*.py")) <= files and (lheo / "rules" / "levels.py") in files
     assert set((ROOT / "app" / "reference").glob("*.py")) <= files
+    # The reference lists' words and LHÉO funder codes live in data files: a change there must remap.
+    data = ROOT / "app" / "reference" / "data"
+    assert set(data.glob("*.toml")) | set(data.glob("*.csv")) <= files and (data / "lists.toml") in files
     assert (ROOT / "app" / "catalogue" / "schemas.py") in files

@@ -45,7 +45,7 @@ def fingerprinted_files() -> list[str]:
     files += [os.path.join(app_dir, "catalogue", n) for n in ("schemas.py", "locations.py")]
     for folder in (ref, os.path.join(ref, "data")):
         if os.path.isdir(folder):
-            files += sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith((".py", ".csv")))
+            files += sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith((".py", ".csv", ".toml")))
     return files
 
 
