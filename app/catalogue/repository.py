@@ -327,7 +327,7 @@ _OFFER_READ = [_OFFER.c[c] for c in (
     "id", "source", "external_id", "formation_id", "title", "summary", "kind", "entry_min", "entry_max",
     "target_level", "literacy_accepted", "rome_codes", "formacodes", "modality", "hours_total", "hours_per_week",
     "childcare", "cost_to_learner", "certification", "created_at", "updated_at", "source_updated_at", "quality",
-    "withdrawn_at", "content_hash")] + [_ORG.c.name.label("org_name"), _ORG.c.siret.label("org_siret")]
+    "withdrawn_at")] + [_ORG.c.name.label("org_name"), _ORG.c.siret.label("org_siret")]
 _SESSION_READ = [_SESSION.c[c] for c in (
     "id", "offer_id", "external_id", "start_date", "end_date", "start_precision", "end_precision", "rolling_entry",
     "schedule", "address", "postcode", "insee", "city", "departement", "region", "lat", "lon", "capacity",
@@ -342,11 +342,12 @@ def _session_dict(r) -> dict:
     return d
 
 
-def _offer_dicts(db: Session, ids: list[int]) -> list[dict]:
-    """Offers (with their live sessions) as plain dicts in the order of `ids`, plus their
-    `content_hash` (the ETag's): five Core queries."""
+def _offer_dicts(db: Session, ids: list[int], *, with_hash: bool = False) -> list[dict]:
+    """Offers (with their live sessions) as plain dicts in the order of `ids`, with their
+    `content_hash` (the ETag's) when asked: five Core queries. Search and match pages never ask."""
+    columns = [*_OFFER_READ, _OFFER.c.content_hash] if with_hash else _OFFER_READ
     offers = {r["id"]: dict(r) for r in db.execute(
-        select(*_OFFER_READ).join(_ORG, _ORG.c.id == _OFFER.c.organisation_id).where(_OFFER.c.id.in_(ids))).mappings()}
+        select(*columns).join(_ORG, _ORG.c.id == _OFFER.c.organisation_id).where(_OFFER.c.id.in_(ids))).mappings()}
     for o in offers.values():
         o.update(funders=[], sectors=[], publics=[], audience=[], sessions=[])
     for oid, f in db.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(ids))):
@@ -381,7 +382,7 @@ def load_offers_out(db: Session, offer_ids: Sequence[int]) -> list[OfferOut]:
     (this is on the hot path of match and search)."""
     if not offer_ids:
         return []
-    return _OFFER_OUT.validate_python(_offer_dicts(db, list(offer_ids)))  # content_hash: not a field, ignored
+    return _OFFER_OUT.validate_python(_offer_dicts(db, list(offer_ids)))
 
 
 @dataclass(frozen=True)
@@ -393,7 +394,7 @@ class StoredOffer:
 
 
 def load_offer(db: Session, offer_id: int) -> StoredOffer | None:
-    found = _offer_dicts(db, [offer_id])
+    found = _offer_dicts(db, [offer_id], with_hash=True)
     return StoredOffer(OfferOut.model_validate(found[0]), found[0]["content_hash"]) if found else None
 
 
