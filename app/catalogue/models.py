@@ -99,6 +99,11 @@ class TrainingSession(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("offer_id", "external_id"),
         Index("ix_session_status_start", "status", "start_date"),
+        # The offer list's "has a live session in this département / région" EXISTS probes one
+        # (place, offer) pair per offer; an index on the place alone scans the place's sessions
+        # per offer (docs/deployment.md, "Query plans"). tests/catalogue/test_query_plans.py.
+        Index("ix_session_departement_offer", "departement", "offer_id"),
+        Index("ix_session_region_offer", "region", "offer_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # uq_session_offer_id_external_id (offer_id, external_id) serves lookups by offer; distances and
@@ -115,8 +120,8 @@ class TrainingSession(SQLModel, table=True):
     postcode: str | None = Field(default=None, max_length=5)
     insee: str | None = Field(default=None, max_length=5)
     city: str | None = Field(default=None, max_length=200)
-    departement: str | None = Field(default=None, max_length=3, index=True)
-    region: str | None = Field(default=None, max_length=3, index=True)
+    departement: str | None = Field(default=None, max_length=3)
+    region: str | None = Field(default=None, max_length=3)
     lat: float | None = None
     lon: float | None = None
     capacity: int | None = None
