@@ -118,7 +118,7 @@ _PG_HIT = """WITH hit AS (
   RETURNING tat)
 SELECT true, tat FROM hit
 UNION ALL SELECT false, tat FROM rate_bucket WHERE id = %(id)s AND NOT EXISTS (SELECT 1 FROM hit)"""
-PG_POOL_SIZE = 2  # per process, +2 overflow: a decision holds a connection for one round trip
+PG_POOL_SIZE = 4  # per process, +4 overflow: a decision holds a connection for one round trip
 
 
 class PostgresBuckets:
@@ -145,7 +145,7 @@ class PostgresBuckets:
         if self._pool is None or self._pid != os.getpid():
             with self._lock:
                 if self._pool is None or self._pid != os.getpid():
-                    self._pool = QueuePool(self._connect, pool_size=PG_POOL_SIZE, max_overflow=2, timeout=2.0,
+                    self._pool = QueuePool(self._connect, pool_size=PG_POOL_SIZE, max_overflow=PG_POOL_SIZE, timeout=2.0,
                                            reset_on_return=None)
                     self._pid = os.getpid()
         return self._pool.connect()
