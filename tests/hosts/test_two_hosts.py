@@ -247,5 +247,5 @@ def test_the_leader_killed_another_host_takes_over_indexer_and_expiry(deployment
     assert expired, "the new leader does not expire prescriptions"
     # …and so does the indexer.
     oid, _ = _new_offer(other, sync, "Quokkaphone", places=2)
-    found, _ = _until(lambda: oid in _search_ids(other, q="quokkaphone"), 5)
+    found, _ = _until(lambda: oid in _search_ids(other, q="quokkaphone"), 20, 0.1)  # liveness, not latency
     assert found, "the new leader does not push to Meilisearch"
