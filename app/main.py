@@ -21,6 +21,7 @@ from app.api.observability import Metrics, RequestContextMiddleware, configure_l
 from app.api.openapi_doc import install_openapi
 from app.core.db import Database
 from app.core.heap import HeapSettler
+from app.core.leader import Leadership
 from app.core.settings import Settings
 from app.matching.store import SnapshotStore
 from app.prescriptions.expiry import expiry_loop
@@ -42,12 +43,15 @@ def _warmed(app: FastAPI) -> bool:
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     """Background work of a server process: search index, snapshot warm-up, heap settling, expiry."""
-    settings, database = app.state.settings, app.state.database
+    settings, database, leadership = app.state.settings, app.state.database, app.state.leadership
+    if settings.meili_url or settings.expire_interval_seconds > 0:  # work to do once per deployment
+        leadership.start()
     app.state.search.start()
     threading.Thread(target=app.state.snapshots.warm, args=(database,), name="snapshot-warm", daemon=True).start()
     settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
     settler.start()
-    expiry = (asyncio.create_task(expiry_loop(database, settings.expire_interval_seconds))
+    expiry = (asyncio.create_task(expiry_loop(database, settings.expire_interval_seconds,
+                                              leads=lambda: leadership.is_leader))
               if settings.expire_interval_seconds > 0 else None)
     yield
     if expiry is not None:
@@ -56,6 +60,7 @@ async def _lifespan(app: FastAPI):
             await expiry
     settler.stop()
     app.state.search.stop()
+    leadership.stop()
     app.state.limiter.close()
     database.dispose()
 
@@ -83,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.tension = load_tension(settings.tension_csv)
     app.state.snapshots = SnapshotStore()
-    app.state.search = SearchService(settings, database)
+    app.state.leadership = Leadership(settings.database_url)  # app/core/leader.py: what runs once
+    app.state.search = SearchService(settings, database, leadership=app.state.leadership)
 
     install_error_handlers(app)
     install_database_errors(app)

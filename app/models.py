@@ -2,6 +2,7 @@
 
 from app.auth import models as auth_models  # noqa: F401
 from app.catalogue import models as catalogue_models  # noqa: F401
+from app.core import rate_buckets  # noqa: F401 - the rate_bucket table
 from app.core.db import metadata
 from app.imports import models as import_models  # noqa: F401
 from app.prescriptions import models as prescription_models  # noqa: F401

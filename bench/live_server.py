@@ -1,5 +1,6 @@
 """A real server for concurrency tests and benchmarks: `uvicorn app.asgi:app --workers N` on a free
-loopback port, in a subprocess, against a given database (already migrated).
+loopback port, in a subprocess, against a given database (already migrated) — or, with
+`command="serve"`, `parcours-fle serve --workers N` as in production (it migrates first).
 
     with LiveServer(database_url, workers=2) as server:
         httpx.get(server.url + "/healthz")
@@ -29,8 +30,9 @@ def free_port() -> int:
 
 class LiveServer:
     def __init__(self, database_url: str, *, workers: int = 2, env: dict[str, str] | None = None,
-                 start_timeout: float = 60.0) -> None:
+                 start_timeout: float = 60.0, command: str = "uvicorn") -> None:
         self.database_url = database_url
+        self.command = command
         self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -55,9 +57,13 @@ class LiveServer:
         return self.log.read().decode(errors="replace")[-n:]
 
     def start(self) -> LiveServer:
-        cmd = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
-               "--no-proxy-headers"]  # proxies are the app's TRUSTED_PROXIES, not uvicorn's loopback default
+        if self.command == "serve":
+            cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(self.workers)]
+        else:
+            cmd = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
+                   "--no-proxy-headers"]  # proxies are the app's TRUSTED_PROXIES, not uvicorn's loopback default
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
                                      start_new_session=True)
         deadline = time.monotonic() + self.start_timeout
@@ -73,6 +79,24 @@ class LiveServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"uvicorn did not answer on {self.url} within {self.start_timeout} s")
+
+    def worker_pids(self) -> set[int]:
+        """The processes the server's supervisor started (its uvicorn workers), from /proc."""
+        pids = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if self.proc is not None and int(fields[1]) == self.proc.pid:
+                pids.add(int(stat.parent.name))
+        return pids
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group, as a host that dies: no clean-up, no goodbye."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:

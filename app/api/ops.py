@@ -25,6 +25,8 @@ class Readiness(BaseModel):
     search_engine: str | None = Field(default=None, description="embedded | meilisearch")
     search_lag: int | None = Field(default=None, description="Catalogue changes not in the search index yet")
     search_detail: str | None = None
+    leader: str | None = Field(default=None, description="`host:pid` of the process running the once-per-deployment "
+                               "tasks (Meilisearch indexer, prescription expiry); null when none runs them")
 
 
 @router.get("/healthz", response_model=Health, summary="Le processus répond")
@@ -39,6 +41,7 @@ def readyz(request: Request) -> dict:
         with request.app.state.database.session() as db:
             repo.ping(db)
             search = request.app.state.search.status(db)
+            leader = request.app.state.leadership.holder(db)
     except Exception:
         raise ServiceUnavailable("La base de données ne répond pas.", extra={"database": "down"}) from None
     engine = request.app.state.search.engine_name
@@ -46,7 +49,7 @@ def readyz(request: Request) -> dict:
         raise ServiceUnavailable(search.detail or "Le moteur de recherche ne répond pas.",
                                  extra={"database": "ok", "search": "down", "search_engine": engine})
     return {"status": "ok" if search.state == "ok" else "degraded", "database": "ok", "search": search.state,
-            "search_engine": engine, "search_lag": search.lag, "search_detail": search.detail}
+            "search_engine": engine, "search_lag": search.lag, "search_detail": search.detail, "leader": leader}
 
 
 @router.get("/metrics", summary="Métriques Prometheus", response_class=Response,

@@ -6,21 +6,22 @@ N at once, N a minute sustained), stored as one number per bucket — its "theor
 time" (app/core/rate_buckets.py). A refused request costs nothing and gets 429 problem+json with
 `Retry-After`.
 
-Where the buckets live: in a small SQLite file shared by every worker process of the host
-(`RATE_LIMIT_FILE`, default in the temporary directory, one per DATABASE_URL), never in the
-catalogue database: one decision is one `INSERT … ON CONFLICT DO UPDATE … RETURNING` on a local
-file (microseconds; SECURITY.md has the measurements), it never waits for the catalogue's write
-lock nor for the network, and `--workers 4` does not give a key four times its rate. Several hosts behind a load
-balancer each count on their own (a key may get up to hosts × N): the limiter errs towards letting
-legitimate traffic through. If the file cannot be used the process falls back to buckets in its
-own memory (logged once a minute) rather than refusing service.
+Where the buckets live, so that `--workers 4` does not give a key four times its rate:
+- on PostgreSQL, in the deployment's database (an UNLOGGED table, `PostgresBuckets`): one budget
+  for every worker of every host behind the balancer, one round trip a decision;
+- on SQLite (one host), in a small SQLite file shared by the host's workers (`RATE_LIMIT_FILE`,
+  default in the temporary directory, one per DATABASE_URL), never in the catalogue file: a
+  decision never waits for the catalogue's write lock. Setting `RATE_LIMIT_FILE` on PostgreSQL
+  keeps per-host counting (each host counts alone).
+One decision is one `INSERT … ON CONFLICT DO UPDATE … RETURNING` either way (SECURITY.md and
+docs/trust.md have the measurements). If the store cannot be used the process falls back to
+buckets in its own memory (logged once a minute) rather than refusing service.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-import sqlite3
 import time
 
 from fastapi import FastAPI, Request
@@ -28,7 +29,14 @@ from fastapi import FastAPI, Request
 from app.api.deps import caller
 from app.api.openapi_doc import api_routes
 from app.core.problems import Problem
-from app.core.rate_buckets import WINDOW_SECONDS, MemoryBuckets, SharedBuckets, default_file
+from app.core.rate_buckets import (
+    STORE_ERRORS,
+    WINDOW_SECONDS,
+    MemoryBuckets,
+    PostgresBuckets,
+    SharedBuckets,
+    default_file,
+)
 from app.core.settings import Settings
 from app.reference.roles import Role
 
@@ -37,6 +45,7 @@ log = logging.getLogger("parcours_fle.ratelimit")
 EXEMPT_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 KEYED_READS = frozenset({"/v1/match", "/v1/search", "/v1/suggest"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+STORE_RETRY_SECONDS = 5.0  # after a store failure, count in memory this long before trying it again
 
 RESPONSE_429 = {
     "description": "Too many requests for this key (or, without a key, this client address): retry after "
@@ -57,22 +66,24 @@ class Limiter:
         self.per_key = settings.rate_limit_per_minute
         self.per_sync_key = settings.rate_limit_sync_per_minute
         self.per_address = settings.rate_limit_anon_per_minute
-        in_memory_db = settings.database_url in {"sqlite://", "sqlite:///:memory:"}
-        path = settings.rate_limit_file or default_file(settings)
-        self.store: SharedBuckets | MemoryBuckets = (
-            MemoryBuckets() if in_memory_db and settings.rate_limit_file is None else SharedBuckets(path))
+        self.store = _store(settings)
         self._fallback: MemoryBuckets | None = None
+        self._store_down_until = 0.0
         self._warned = 0.0
 
     def check(self, bucket: str, per_minute: int) -> None:
         """Counts one request in `bucket`; raises 429 when the bucket is empty."""
         now = time.time()
         try:
+            if now < self._store_down_until:  # not a connect timeout on every request meanwhile
+                raise OSError("store down")
             decision = self.store.hit(bucket, per_minute, now)
-        except (sqlite3.Error, OSError) as exc:
+        except STORE_ERRORS as exc:
             if now - self._warned > WINDOW_SECONDS:
-                log.warning("rate limit file unusable, per-process buckets for now: %s", type(exc).__name__)
+                log.warning("rate limit store unusable, per-process buckets for now: %s", type(exc).__name__)
                 self._warned = now
+            if now >= self._store_down_until:
+                self._store_down_until = now + STORE_RETRY_SECONDS
             self._fallback = self._fallback or MemoryBuckets()
             decision = self._fallback.hit(bucket, per_minute, now)
         if not decision.allowed:
@@ -83,8 +94,20 @@ class Limiter:
                 extra={"retry_after": decision.retry_after})
 
     def close(self) -> None:
-        if isinstance(self.store, SharedBuckets):
+        if not isinstance(self.store, MemoryBuckets):
             self.store.close()
+
+
+def _store(settings: Settings) -> MemoryBuckets | SharedBuckets | PostgresBuckets:
+    """PostgreSQL: the deployment's database, unless RATE_LIMIT_FILE asks for per-host counting;
+    SQLite: the host's shared file (memory for an in-memory database, which is one process)."""
+    if settings.rate_limit_file is not None:
+        return SharedBuckets(settings.rate_limit_file)
+    if settings.database_url.startswith("postgresql"):
+        return PostgresBuckets(settings.database_url)
+    if settings.database_url in {"sqlite://", "sqlite:///:memory:"}:
+        return MemoryBuckets()
+    return SharedBuckets(default_file(settings))
 
 
 def client_bucket(request: Request) -> str:

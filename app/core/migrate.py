@@ -6,8 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parents[2]
+MIGRATION_LOCK = (0x50464C45, 2)  # the application's advisory-lock namespace (app/core/leader.py uses 1)
 
 
 def alembic_config(database_url: str) -> Config:
@@ -18,4 +21,17 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade_to_head(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    """On PostgreSQL under a transaction-level advisory lock: hosts started together (each `serve`
+    migrates first) take turns, and the later ones find the schema already at head."""
+    cfg = alembic_config(database_url)
+    if not database_url.startswith("postgresql"):
+        command.upgrade(cfg, "head")
+        return
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k1, :k2)"), {"k1": MIGRATION_LOCK[0], "k2": MIGRATION_LOCK[1]})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()

@@ -48,7 +48,8 @@ class Settings(BaseSettings):
         default=300, ge=1, description="Per client address: requests without a valid key.")
     rate_limit_file: Path | None = Field(
         default=None, description="SQLite file of the buckets, shared by the workers of a host; "
-        "default: in the temporary directory, one per DATABASE_URL.")
+        "default: on PostgreSQL the database itself (shared by every host), on SQLite a file in the "
+        "temporary directory, one per DATABASE_URL.")
     trusted_proxies: list[str] = Field(
         default_factory=list, description="Addresses or CIDR blocks of the reverse proxies whose "
         "X-Forwarded-For / X-Forwarded-Proto are believed.")

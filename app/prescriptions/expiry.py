@@ -1,7 +1,8 @@
 """Expiry of pending prescriptions after PRESCRIPTION_TTL_DAYS (`expires_at`).
 
-The same function runs from `parcours-fle expire` and periodically inside every server process
-(`expiry_loop`, started by the app's lifespan). Running it twice at once is safe: each run takes
+The same function runs from `parcours-fle expire` and periodically inside the server process that
+leads the deployment (`expiry_loop`, started by the app's lifespan in every process, idle in all
+but the leader: app/core/leader.py). Running it twice at once is still safe: each run takes
 the catalogue lock first (PostgreSQL) or the database write lock (SQLite), and every expiry is a
 compare-and-set on `status = 'pending'`, so each place is given back exactly once.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from app.core.clock import utcnow
@@ -21,6 +24,7 @@ from app.prescriptions.states import Actor, Status
 
 log = logging.getLogger("parcours_fle.expiry")
 BATCH = 500
+LEADER_CHECK_SECONDS = 1.0  # how soon a process that becomes the leader starts expiring
 
 
 def expire_due(database: Database, *, now: datetime | None = None, batch: int = BATCH) -> int:
@@ -40,15 +44,22 @@ def expire_due(database: Database, *, now: datetime | None = None, batch: int = 
             return total
 
 
-async def expiry_loop(database: Database, interval_seconds: int) -> None:
-    """Run `expire_due` in a worker thread now, then every `interval_seconds`, until cancelled."""
+async def expiry_loop(database: Database, interval_seconds: int,
+                      leads: Callable[[], bool] = lambda: True) -> None:
+    """While this process `leads`, run `expire_due` in a worker thread at once, then every
+    `interval_seconds`; until cancelled. A process that becomes the leader runs it within a second."""
+    last: float | None = None
     while True:
-        try:
-            n = await asyncio.to_thread(expire_due, database)
-            if n:
-                log.info("prescriptions expired", extra={"event": "expiry", "count": n})
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed run (database restarting…) must not stop the loop
-            log.exception("expiry run failed", extra={"event": "expiry"})
-        await asyncio.sleep(interval_seconds)
+        if not leads():
+            last = None
+        elif last is None or time.monotonic() - last >= interval_seconds:
+            last = time.monotonic()
+            try:
+                n = await asyncio.to_thread(expire_due, database)
+                if n:
+                    log.info("prescriptions expired", extra={"event": "expiry", "count": n})
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed run (database restarting…) must not stop the loop
+                log.exception("expiry run failed", extra={"event": "expiry"})
+        await asyncio.sleep(min(interval_seconds, LEADER_CHECK_SECONDS))

@@ -10,8 +10,9 @@ nothing to forget.
   compares the catalogue sequence (one primary-key read) with the one it has applied and applies
   the offers changed since, under the engine lock. A write is therefore searchable in every worker
   as soon as its transaction has committed, which is before its response is sent.
-- Meilisearch (`MeiliIndexer`): one background thread per process; a lease row
-  (`search_indexer`) lets one process at a time push. It reads the sequence, pushes the offers
+- Meilisearch (`MeiliIndexer`): one background thread per server process, pushing only in the
+  deployment's leader (app/core/leader.py); a lease row (`search_indexer`) also lets one process
+  at a time push (the leader, or a CLI import when no server leads). It reads the sequence, pushes the offers
   changed after `pushed_seq` (batches of 1,000, tasks awaited), then advances `pushed_seq`. Pushes
   are idempotent: a push that fails halfway is simply redone. While Meilisearch is down writes go
   on; the lag is pushed when it answers again, and /readyz says so.
@@ -35,6 +36,7 @@ from sqlmodel import Session
 from app.catalogue import repository as repo
 from app.core.clock import utcnow
 from app.core.db import Database
+from app.core.leader import Leadership
 from app.core.settings import Settings
 from app.search.documents import changed_offer_ids, load_documents
 from app.search.embedded import EmbeddedEngine, build_state
@@ -129,8 +131,10 @@ class MeiliIndexer:
     """The only writer to the Meilisearch index, thanks to the lease row."""
 
     def __init__(self, engine: MeiliEngine, database: Database, *, owner: str | None = None,
-                 batch: int = 1000) -> None:
+                 batch: int = 1000, leadership: Leadership | None = None) -> None:
         self.engine = engine
+        self.leadership = leadership  # None: push whenever the lease allows (CLI)
+        self._leading = False
         self.database = database
         self.name = engine.uid
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -150,12 +154,12 @@ class MeiliIndexer:
             db.flush()
         return row
 
-    def acquire(self) -> bool:
-        """Take or renew the lease; False when another live process holds it."""
+    def acquire(self, force: bool = False) -> bool:
+        """Take or renew the lease; False when another live process holds it (unless `force`)."""
         now = utcnow()
         with self.database.session(write=True) as db:
             row = self._row(db)
-            if row.owner not in (None, self.owner) and row.lease_until and row.lease_until > now:
+            if not force and row.owner not in (None, self.owner) and row.lease_until and row.lease_until > now:
                 return False
             row.owner = self.owner
             row.lease_until = now + timedelta(seconds=LEASE_SECONDS)
@@ -235,7 +239,8 @@ class MeiliIndexer:
         backoff = POLL_SECONDS
         while not self._stop.is_set():
             try:
-                self.step()
+                if self._may_push():
+                    self.step()
                 backoff = POLL_SECONDS
             except (MeiliError, EngineUnavailable) as exc:
                 log.warning("search indexer: %s", exc)
@@ -247,6 +252,16 @@ class MeiliIndexer:
                 backoff = min(max(backoff * 2, 1.0), MAX_BACKOFF_SECONDS)
             self.wake.wait(backoff)
             self.wake.clear()
+
+    def _may_push(self) -> bool:
+        """Only the deployment's leader pushes. A new leader takes the lease at once: whoever held it
+        is gone (its leader lock went with its connection) or is a CLI push, fenced by the lease."""
+        if self.leadership is None:
+            return True
+        was, self._leading = self._leading, self.leadership.is_leader
+        if self._leading and not was:
+            self.acquire(force=True)
+        return self._leading
 
     def start(self) -> None:
         if self._thread is None:
@@ -281,7 +296,8 @@ class MeiliIndexer:
 class SearchService:
     """The engine chosen by the settings, with its synchronisation."""
 
-    def __init__(self, settings: Settings, database: Database, *, meili_client: MeiliClient | None = None) -> None:
+    def __init__(self, settings: Settings, database: Database, *, meili_client: MeiliClient | None = None,
+                 leadership: Leadership | None = None) -> None:
         self.settings = settings
         self.database = database
         self.embedded: EmbeddedSync | None = None
@@ -289,7 +305,7 @@ class SearchService:
         if settings.meili_url:
             client = meili_client or MeiliClient(settings.meili_url, settings.meili_key)
             self.engine: SearchEngine = MeiliEngine(client, settings.meili_index)
-            self.indexer = MeiliIndexer(self.engine, database)
+            self.indexer = MeiliIndexer(self.engine, database, leadership=leadership)
         else:
             self.engine = EmbeddedEngine()
             self.embedded = EmbeddedSync(self.engine, database)

@@ -7,18 +7,21 @@ from __future__ import annotations
 import multiprocessing
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from app.auth.keys import create_key, revoke_key
-from app.core.rate_buckets import WINDOW_SECONDS, MemoryBuckets, SharedBuckets
+from app.core.migrate import upgrade_to_head
+from app.core.rate_buckets import WINDOW_SECONDS, MemoryBuckets, PostgresBuckets, SharedBuckets
 from app.main import create_app
 from app.reference.roles import Role
 from bench.live_server import LiveServer
 from tests.api.factories import offer_body
 from tests.conftest import make_settings, unique
+from tests.services import create_database, drop_database
 
 PER_KEY, PER_SYNC, PER_ADDRESS = 5, 8, 3
 
@@ -180,11 +183,23 @@ def test_429_is_documented_on_limited_routes_only():
 # --- the buckets themselves ---------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "shared"])
+@pytest.fixture(scope="module")
+def buckets_pg_url(postgres_url):
+    """A PostgreSQL database migrated to head (the UNLOGGED rate_bucket table), for this module."""
+    url = create_database(postgres_url)
+    upgrade_to_head(url)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(params=["memory", "shared", pytest.param("postgres", marks=pytest.mark.postgres)])
 def buckets(request, tmp_path):
-    store = MemoryBuckets() if request.param == "memory" else SharedBuckets(tmp_path / "b.sqlite3")
+    if request.param == "postgres":
+        store = PostgresBuckets(request.getfixturevalue("buckets_pg_url"))
+    else:
+        store = MemoryBuckets() if request.param == "memory" else SharedBuckets(tmp_path / "b.sqlite3")
     yield store
-    if isinstance(store, SharedBuckets):
+    if not isinstance(store, MemoryBuckets):
         store.close()
 
 
@@ -209,6 +224,47 @@ def test_retry_after_is_the_wait_for_one_token(buckets):
     assert not refused.allowed and refused.retry_after == 20
     assert not buckets.hit("slow", 3, t + 19).allowed
     assert buckets.hit("slow", 3, t + 20).allowed
+
+
+@pytest.mark.postgres
+def test_postgres_buckets_are_one_budget_for_every_host(buckets_pg_url):
+    """Two stores on one database, as two hosts: 60 a minute in all. The one that saw a refusal
+    refuses on its own until the next token is due, and never longer than the database would."""
+    host_a, host_b = PostgresBuckets(buckets_pg_url), PostgresBuckets(buckets_pg_url)
+    try:
+        t, key = 7_000_000.0, f"k:{unique()}"
+        allowed = [(host_a if i % 2 else host_b).hit(key, 60, t).allowed for i in range(60)]
+        assert all(allowed)
+        assert not host_a.hit(key, 60, t).allowed and not host_b.hit(key, 60, t + 0.5).allowed
+        assert host_b.hit(key, 60, t + 1.0).allowed  # the token of the next second, once…
+        assert not host_a.hit(key, 60, t + 1.0).allowed  # …for both hosts
+        assert host_a.hit(key, 60, t + 2.0).allowed
+    finally:
+        host_a.close()
+        host_b.close()
+
+
+@pytest.mark.postgres
+def test_a_deployment_on_postgres_counts_in_the_database(buckets_pg_url):
+    from app.api.ratelimit import Limiter
+
+    limiter = Limiter(make_settings(buckets_pg_url, rate_limit_enabled=True))
+    assert isinstance(limiter.store, PostgresBuckets)
+    limiter.close()
+    per_host = Limiter(make_settings(buckets_pg_url, rate_limit_file=Path("/tmp/x.sqlite3")))
+    assert isinstance(per_host.store, SharedBuckets)  # RATE_LIMIT_FILE: each host counts alone
+
+
+def test_an_unreachable_database_falls_back_to_memory(caplog):
+    from app.api.ratelimit import Limiter
+
+    limiter = Limiter(make_settings("postgresql+psycopg://nobody:x@127.0.0.1:9/none", rate_limit_enabled=True))
+    assert isinstance(limiter.store, PostgresBuckets)
+    limiter.check("k:1", 2)
+    limiter.check("k:1", 2)
+    with pytest.raises(Exception) as refused:
+        limiter.check("k:1", 2)
+    assert getattr(refused.value, "status", None) == 429
 
 
 def _hammer(path: str, n: int, queue) -> None:
