@@ -1,9 +1,10 @@
 """Meilisearch: a thin typed client over the project's httpx, and the port's adapter.
 
 Why not the official `meilisearch` client: it sends each request through `requests.post` without a
-session — a new connection per search (measured in the same run by bench/search.py: several ms
-per search, and a socket left in TIME_WAIT each time; docs/search.md) — and brings a second HTTP
-stack. `meilisearch-python-sdk` 8.x depends on a fork of httpx.
+session (a new connection and a socket left in TIME_WAIT per search; slower in the same run of
+bench/search.py) and sets `Content-Type` on a header dict shared by all threads (searches failed
+with `missing_content_type` while another thread sent a GET) — figures in docs/search.md.
+`meilisearch-python-sdk` 8.x depends on a fork of httpx.
 
 Facts this relies on (checked against Meilisearch 1.21; measurements in docs/search.md):
 - every write is an asynchronous task, polled on `GET /tasks/{uid}`;
