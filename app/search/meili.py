@@ -1,26 +1,31 @@
 """Meilisearch: a thin typed client over the project's httpx, and the port's adapter.
 
-Why not the official SDKs: `meilisearch` brings `requests` and `meilisearch-python-sdk` 8.x a fork
-of httpx — a second HTTP stack either way, for the dozen endpoints used here.
+Why not the official `meilisearch` client: it sends each request through `requests.post` without a
+session (a new connection and a socket left in TIME_WAIT per search; slower in the same run of
+bench/search.py) and sets `Content-Type` on a header dict shared by all threads (searches failed
+with `missing_content_type` while another thread sent a GET) — figures in docs/search.md.
+`meilisearch-python-sdk` 8.x depends on a fork of httpx.
 
 Facts this relies on (checked against Meilisearch 1.21; measurements in docs/search.md):
 - every write is an asynchronous task, polled on `GET /tasks/{uid}`;
 - `Accept-Encoding: identity`: with gzip, every answer over ~1 KB was many times slower;
 - `page`/`hitsPerPage` gives an exact `totalHits` (capped by `pagination.maxTotalHits`, set far
-  above the catalogue size) and, with a `distinctAttribute`, facet counts of distinct offers;
+  above the catalogue size);
 - one `_geo` per document: an offer taught in several places is one document per place
-  (`<offer id>-<n>`) with `distinctAttribute: offer_id`, so a radius finds it by any of its places
-  and totals and facets still count offers.
+  (`<offer id>-<n>`), the first one `primary`. A query without `near` filters `primary = true`
+  (one document per offer, nothing to deduplicate); a radius query asks for `distinct: offer_id`
+  (1.14+), which deduplicates the places within the radius only, so totals and facets count
+  offers. A `distinctAttribute` setting instead made every broad query deduplicate the whole
+  catalogue: 10-40× slower.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from datetime import time as dtime
 from typing import Any
 
 import httpx
@@ -35,6 +40,9 @@ from app.search.text import ONE_TYPO_FROM, STOP_WORDS, TWO_TYPOS_FROM, fold, mei
 
 BATCH = 1000
 MAX_TOTAL_HITS = 10_000_000
+# Bump when `to_meili` changes what a document holds: with the settings it makes the index version,
+# and another version rebuilds the index (through a temporary one and a swap) at the next start.
+DOCUMENT_SHAPE = 2
 FACET_ATTRS = {"funders": "funders", "levels": "levels", "sectors": "sectors", "kind": "kinds",
                "departements": "departements"}
 
@@ -147,12 +155,17 @@ class MeiliClient:
     def get_task(self, uid: int) -> Task:
         return _task(self._call("GET", f"/tasks/{uid}"))
 
-    def wait(self, task: Task, timeout: float = 30.0) -> Task:
+    def wait(self, task: Task, timeout: float = 30.0, tick: Callable[[], None] | None = None) -> Task:
         """Poll until the task ends (5 ms at first, then up to 250 ms apart). A failed task raises
-        MeiliTaskFailed; still unfinished after `timeout` seconds raises MeiliUnavailable."""
+        MeiliTaskFailed; still unfinished after `timeout` seconds raises MeiliUnavailable. `tick`
+        is called about every 5 s meanwhile (a long rebuild renews its lease there)."""
         deadline = time.monotonic() + timeout
+        next_tick = time.monotonic() + 5.0
         delay = 0.005
         while True:
+            if tick is not None and time.monotonic() > next_tick:
+                tick()
+                next_tick = time.monotonic() + 5.0
             t = self.get_task(task.uid)
             if t.status == "succeeded":
                 return t
@@ -170,10 +183,14 @@ def index_settings() -> dict:
     return {
         "searchableAttributes": ["title", "organisation", "kind_label", "sector_labels", "funder_labels", "cities",
                                  "places", "certification", "summary"],
-        "filterableAttributes": ["offer_id", "kind", "modality", "funders", "sectors", "levels", "departements",
-                                 "has_places", "stamp", "_geo"],
-        "sortableAttributes": ["quality", "next_start", "_geo"],
-        "distinctAttribute": "offer_id",
+        # only what a query filters or facets on (plus `offer_id` and `stamp` for the pushes' deletions)
+        "filterableAttributes": ["offer_id", "primary", "kind", "modality", "funders", "sectors", "levels",
+                                 "departements", "has_places", "stamp", "_geo"],
+        "sortableAttributes": ["quality", "_geo"],
+        # no distinct attribute: exhaustive distinct counts over the whole catalogue were the cost
+        # (docs/search.md); queries without `near` read the primary documents only, radius queries
+        # ask for `distinct` over the few places within the radius
+        "distinctAttribute": None,
         "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
         "stopWords": sorted(STOP_WORDS),
         "synonyms": meili_synonyms(),
@@ -183,6 +200,12 @@ def index_settings() -> dict:
         "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "localizedAttributes": [{"attributePatterns": ["*"], "locales": ["fra"]}],
     }
+
+
+def index_version() -> str:
+    """What the live index must have been built with: the documents' shape and the settings."""
+    spec = json.dumps({"shape": DOCUMENT_SHAPE, "settings": index_settings()}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(spec.encode()).hexdigest()[:16]
 
 
 def _same(have: Any, want: Any) -> bool:
@@ -207,7 +230,8 @@ def settings_differ(have: dict, want: dict) -> list[str]:
 
 
 def to_meili(doc: OfferDoc, stamp: int) -> list[dict]:
-    """One Meilisearch document per place of the offer (one without `_geo` when it has none)."""
+    """One Meilisearch document per place of the offer (one without `_geo` when it has none); the
+    first is the offer's `primary` document, the one queries without a radius read."""
     base = {
         "offer_id": doc.offer_id, "title": doc.title, "summary": doc.summary or "", "organisation": doc.organisation,
         "kind_label": Kind(doc.kind).label, "sector_labels": [Sector(s).label for s in doc.sectors],
@@ -216,11 +240,10 @@ def to_meili(doc: OfferDoc, stamp: int) -> list[dict]:
         "kind": doc.kind, "modality": doc.modality, "funders": list(doc.funders), "sectors": list(doc.sectors),
         "levels": list(doc.levels), "departements": list(doc.departements), "has_places": doc.has_places,
         "quality": round(doc.quality, 4), "stamp": stamp,
-        "next_start": (int(datetime.combine(doc.next_start, dtime(), UTC).timestamp()) if doc.next_start else None),
     }
     if not doc.points:
-        return [{"id": f"{doc.offer_id}-0", **base}]
-    return [{"id": f"{doc.offer_id}-{i}", **base, "_geo": {"lat": lat, "lng": lon}}
+        return [{"id": f"{doc.offer_id}-0", "primary": True, **base}]
+    return [{"id": f"{doc.offer_id}-{i}", "primary": i == 0, **base, "_geo": {"lat": lat, "lng": lon}}
             for i, (lat, lon) in enumerate(doc.points)]
 
 
@@ -241,6 +264,11 @@ class MeiliEngine:
         self.client = client
         self.uid = uid
         self.wait_timeout = wait_timeout
+        # False until this process has seen the live index at `index_version()` (the service checks
+        # the indexer's row). Meanwhile queries take the form every shape answers correctly:
+        # `distinct` over all places, no `primary` filter — slower, but never a refusal while an
+        # older index is being rebuilt on deploy.
+        self.live_current = False
 
     # --- setup ----------------------------------------------------------------------------------------
 
@@ -280,13 +308,16 @@ class MeiliEngine:
     def delete(self, offer_ids: Iterable[int]) -> None:
         self.push([], list(offer_ids))
 
-    def rebuild(self, docs: Iterable[OfferDoc]) -> None:
-        """Fill a temporary index, swap it in (`/swap-indexes`), drop the old one."""
+    def rebuild(self, docs: Iterable[OfferDoc], keep_alive: Callable[[], None] | None = None) -> None:
+        """Fill a temporary index, swap it in (`/swap-indexes`), drop the old one. `keep_alive` is
+        called between batches and while waiting (the indexer renews its lease there)."""
+        tick = keep_alive or (lambda: None)
         tmp = f"{self.uid}__rebuild"
         if self.client.get_index(tmp) is not None:
             self.client.wait(self.client.delete_index(tmp), timeout=120)
         self.ensure_index(tmp)
-        self.ensure_index(self.uid)
+        if self.client.get_index(self.uid) is None:  # the swap needs both
+            self.client.wait(self.client.create_index(self.uid, "id"), timeout=30)
         stamp = time.time_ns() // 1000
         batch: list[dict] = []
         last = None
@@ -297,13 +328,16 @@ class MeiliEngine:
                 last = self.client.add_documents(tmp, batch)
                 count += len(batch)
                 batch = []
+                if count % (20 * BATCH) < BATCH:
+                    tick()
         if batch:
             last = self.client.add_documents(tmp, batch)
             count += len(batch)
         if last is not None:
-            self.client.wait(last, timeout=120 + count / 100)
-        self.client.wait(self.client.swap_indexes(self.uid, tmp), timeout=120)
-        self.client.wait(self.client.delete_index(tmp), timeout=120)
+            self.client.wait(last, timeout=120 + count / 100, tick=tick)
+        self.client.wait(self.client.swap_indexes(self.uid, tmp), timeout=120, tick=tick)
+        self.client.wait(self.client.delete_index(tmp), timeout=120, tick=tick)
+        self.live_current = True
 
     # --- port: reads ----------------------------------------------------------------------------------
 
@@ -325,9 +359,17 @@ class MeiliEngine:
         body: dict[str, Any] = {
             "q": " ".join(q.words), "page": q.offset // q.limit + 1, "hitsPerPage": q.limit,
             "attributesToRetrieve": ["offer_id"], "matchingStrategy": "all",
-            "sort": [f"_geoPoint({q.filters.near[0]}, {q.filters.near[1]}):asc"] if q.filters.near else ["quality:desc"],
         }
         filters = self._filters(q)
+        if q.filters.near:
+            # any place of an offer within the radius finds it, nearest first, counted once
+            body["sort"] = [f"_geoPoint({q.filters.near[0]}, {q.filters.near[1]}):asc"]
+        else:
+            body["sort"] = ["quality:desc"]
+        if q.filters.near or not self.live_current:
+            body["distinct"] = "offer_id"
+        else:
+            filters.append("primary = true")
         if filters:
             body["filter"] = filters
         if q.facets:
@@ -347,8 +389,11 @@ class MeiliEngine:
     def suggest(self, words: tuple[str, ...], limit: int) -> list[Suggestion]:
         if not words:
             return []
-        res = self.client.search(self.uid, {"q": " ".join(words), "limit": limit * 3, "matchingStrategy": "all",
-                                            "attributesToRetrieve": ["offer_id", "title"], "sort": ["quality:desc"]})
+        body = {"q": " ".join(words), "limit": limit * 3, "matchingStrategy": "all",
+                "attributesToRetrieve": ["offer_id", "title"], "sort": ["quality:desc"]}
+        if self.live_current:
+            body["filter"] = "primary = true"
+        res = self.client.search(self.uid, body)
         out: list[Suggestion] = []
         seen: set[str] = set()
         for h in res.get("hits", []):

@@ -2,7 +2,8 @@
 
 No outbox table: every catalogue write already stamps the rows it touches with the catalogue
 sequence (`change_seq`), so "what is not in Meilisearch yet" is "offers changed after
-`pushed_seq`". The row also holds the lease that lets a single process push at a time."""
+`pushed_seq`". The row also holds the lease that lets a single process push at a time, and the
+version of the live index."""
 
 from __future__ import annotations
 
@@ -23,3 +24,6 @@ class SearchIndexerState(SQLModel, table=True):
     last_push_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     last_error: str | None = Field(default=None, max_length=1000)
     last_error_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    # shape and settings of the live index (`app.search.meili.index_version()`); another value, or
+    # none, makes the indexer rebuild the index through a temporary one and a swap
+    index_version: str | None = Field(default=None, max_length=64)

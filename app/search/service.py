@@ -40,7 +40,7 @@ from app.core.leader import Leadership
 from app.core.settings import Settings
 from app.search.documents import changed_offer_ids, load_documents
 from app.search.embedded import EmbeddedEngine, build_state
-from app.search.meili import MeiliClient, MeiliEngine, MeiliError, MeiliUnavailable
+from app.search.meili import MeiliClient, MeiliEngine, MeiliError, MeiliUnavailable, index_version
 from app.search.models import SearchIndexerState
 from app.search.port import EngineUnavailable, SearchEngine, SearchHits, SearchQuery, Suggestion
 
@@ -200,8 +200,7 @@ class MeiliIndexer:
         if not self.acquire():
             return 0
         if not self.ensured:
-            if self.engine.ensure_index():
-                self._advance(0, reset=True)  # a new, empty index: push everything again
+            self._ensure()
             self.ensured = True
         with self.database.session() as db:
             pushed = self._row(db).pushed_seq
@@ -223,6 +222,44 @@ class MeiliIndexer:
             self.engine.client.wait(last, timeout=60 + len(ids) / 50)
         self._advance(seq)
         return done
+
+    def _ensure(self) -> None:
+        """At the first round: an index built with other documents or settings (a deploy changed
+        them, or it predates the version column) is rebuilt through a temporary index and a swap —
+        the old one answers meanwhile; a missing one is created and filled from `change_seq` 0."""
+        with self.database.session() as db:
+            row = db.get(SearchIndexerState, self.name)
+            live = row.index_version if row is not None else None
+        if live != index_version() and self.engine.client.get_index(self.name) is not None:
+            log.info("search index %s built as %s, code wants %s: rebuilding", self.name, live, index_version())
+            self.rebuild()
+            return
+        if self.engine.ensure_index():
+            self._advance(0, reset=True)  # a new, empty index: push everything again
+        self._set_version()
+        self.engine.live_current = True
+
+    def _set_version(self) -> None:
+        with self.database.session(write=True) as db:
+            db.execute(update(SearchIndexerState).where(SearchIndexerState.name == self.name)
+                       .values(index_version=index_version()))
+
+    def _keep_lease(self) -> None:
+        if not self.acquire():
+            raise MeiliError("search indexer lease lost during a rebuild: another process holds it")
+
+    def rebuild(self) -> int:
+        """Rebuild the whole index from the database (lease held); the sequence read before is
+        the new bookmark, so changes made meanwhile are pushed next. Returns the offers indexed."""
+        with self.database.session() as db:
+            seq = repo.current_change_seq(db)
+            docs = load_documents(db)
+        self._keep_lease()
+        self.engine.rebuild(docs.values(), keep_alive=self._keep_lease)
+        self._set_version()
+        self._advance(seq, reset=True)
+        self.ensured = True
+        return len(docs)
 
     def push_pending(self, timeout: float = 600.0) -> int:
         """Push until up to date (CLI import, reindex); stops early if another process holds the lease."""
@@ -338,6 +375,9 @@ class SearchService:
             with self.embedded.engine.lock:
                 self.embedded.refresh(db)
                 return call()
+        if not self.engine.live_current:
+            row = db.get(SearchIndexerState, self.engine.uid)
+            self.engine.live_current = row is not None and row.index_version == index_version()
         try:
             return call()
         except MeiliUnavailable as exc:
@@ -366,14 +406,9 @@ class SearchService:
         idx = self.indexer
         if not idx.acquire():
             raise RuntimeError("Un autre processus tient le verrou de l'indexeur : réessayez dans 30 s.")
-        with self.database.session() as db:
-            seq = repo.current_change_seq(db)
-            docs = load_documents(db)
-        self.engine.rebuild(docs.values())
-        idx.ensured = True
-        idx._advance(seq, reset=True)
+        n = idx.rebuild()
         idx.push_pending()
-        return len(docs)
+        return n
 
 
 def push_pending(settings: Settings, database: Database, timeout: float = 600.0) -> int:

@@ -112,6 +112,11 @@ def test_near_and_radius(sapi, cat):
         page = sapi.search(near=insee, radius_km=10)
         assert {i["title"] for i in page["items"]} == titles("C")
         assert page["items"][0]["distance_km"] == 0.0
+    # both of C's places within the radius: one offer, counted once in the total and the facets
+    page = sapi.search(near="69381", radius_km=300)
+    assert [i["title"] for i in page["items"]] == [TITLE["C"]] and page["total"] == 1
+    assert page["facets"]["kinds"] == {"fle_general": 1}
+    assert page["facets"]["departements"] == {"69": 1, "13": 1}
     assert sapi.search(near="93000", radius_km=3)["total"] == 2  # a postcode works too
     assert sapi.search(q="alpha", near="93008", radius_km=3)["total"] == 1
     assert sapi.search(near="69381")["total"] == 1  # default radius 20 km

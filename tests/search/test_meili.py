@@ -70,7 +70,8 @@ def test_settings_are_applied_at_start_up(db_url, meili, uid):
             assert time.monotonic() < deadline, "settings not applied"
             time.sleep(0.05)
         got = client.get_settings(uid)
-        assert "les" in got["stopWords"] and got["distinctAttribute"] == "offer_id"
+        assert "les" in got["stopWords"] and got["distinctAttribute"] is None
+        assert {"primary", "offer_id"} <= set(got["filterableAttributes"])
         assert got["synonyms"]["pole emploi"] == ["france travail"]
         assert got["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
         assert got["localizedAttributes"] == [{"attributePatterns": ["*"], "locales": ["fra"]}]
@@ -170,4 +171,48 @@ def test_push_pending_for_batch_writers(db_url, meili, uid):
     assert client.search(uid, {"q": "ocelotesque", "page": 1, "hitsPerPage": 5})["totalHits"] == 1
     client.close()
     assert push_pending(make_settings(db_url), database) == 0  # embedded: nothing to push
+    database.dispose()
+
+
+def test_a_changed_index_version_rebuilds_through_a_swap_and_old_index_answers_meanwhile(db_url, meili, uid):
+    from app.catalogue.schemas import OfferIn
+    from app.catalogue.service import upsert_offer
+    from app.search.meili import index_version
+
+    database = Database(db_url)
+    with database.session(write=True) as db:
+        for i in range(3):
+            upsert_offer(db, "carif-idf", f"V_{i}", OfferIn(**offer_body(title=f"Cours loutresque {i}")))
+    settings = _settings(db_url, meili, uid)
+    first = SearchService(settings, database)
+    assert first.indexer.push_pending() == 3
+    first.stop()
+    # Make the live index what an older release built: distinct attribute, no `primary` field.
+    client = MeiliClient(meili.url, meili.key)
+    old = {**index_settings(), "distinctAttribute": "offer_id",
+           "filterableAttributes": [a for a in index_settings()["filterableAttributes"] if a != "primary"]}
+    client.wait(client.update_settings(uid, old))
+    with database.session(write=True) as db:
+        db.get(SearchIndexerState, uid).index_version = None
+    # A new process: until the rebuild, it queries in the form any shape answers.
+    service = SearchService(settings, database)
+    with database.session() as db:
+        hits = service.search(db, SearchQuery(words=("loutresque",)))
+    assert hits.total == 3 and service.engine.live_current is False
+    assert service.indexer.step() == 0  # the first round rebuilds (nothing left to push after)
+    with database.session() as db:
+        assert db.get(SearchIndexerState, uid).index_version == index_version()
+        hits = service.search(db, SearchQuery(words=("loutresque",)))
+    assert hits.total == 3 and service.engine.live_current is True
+    got = client.get_settings(uid)
+    assert got["distinctAttribute"] is None and "primary" in got["filterableAttributes"]
+    assert client.get_index(uid + "__rebuild") is None
+    # Same version at the next start: no rebuild (the index keeps its documents' stamps).
+    stamp = client.search(uid, {"q": "loutresque", "limit": 1, "attributesToRetrieve": ["stamp"]})["hits"][0]["stamp"]
+    service.stop()
+    again = SearchService(settings, database)
+    assert again.indexer.step() == 0
+    assert client.search(uid, {"q": "loutresque", "limit": 1, "attributesToRetrieve": ["stamp"]})["hits"][0]["stamp"] == stamp
+    again.stop()
+    client.close()
     database.dispose()
