@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -26,56 +25,28 @@ class QualifiedPaths(dict):
 
 
 class Finder:
-    """Finds under an element by path ('periode/debut') in one namespace; a missing element (None) finds nothing.
+    """Finds under an element by path ('periode/debut') in one namespace; a missing element (None) finds nothing."""
 
-    Walks the children with `iterchildren(tag)` (lxml's C iterator) rather than `find`/`findtext`,
-    whose ElementPath machinery costs more than the walk on these one- or two-step paths; the
-    answers are the same: document order, `text` of the first match or '' when it has none."""
-
-    __slots__ = ("ns", "paths", "_steps")
+    __slots__ = ("ns", "paths")
 
     def __init__(self, ns: str) -> None:
         self.ns = ns
         self.paths = QualifiedPaths(ns)
-        self._steps: dict[str, tuple[str, ...]] = {}
 
     def tag(self, path: str) -> str:
         return self.paths[path]
 
-    def _matches(self, el: Any, path: str) -> Iterator[Any]:
-        steps = self._steps.get(path)
-        if steps is None:
-            steps = self._steps[path] = tuple(f"{{{self.ns}}}{p}" for p in path.split("/"))
-        if len(steps) == 1:
-            return el.iterchildren(steps[0])
-        return _walk(el, steps)
-
     def text(self, el: Any, path: str) -> str | None:
-        if el is None:
-            return None
-        for found in self._matches(el, path):
-            return found.text or ""
-        return None
+        return el.findtext(self.tag(path)) if el is not None else None
 
     def texts(self, el: Any, path: str) -> list[str]:
-        return [(x.text or "").strip() for x in self._matches(el, path)] if el is not None else []
+        return [(x.text or "").strip() for x in el.iterfind(self.tag(path))] if el is not None else []
 
     def find(self, el: Any, path: str) -> Any:
-        if el is None:
-            return None
-        return next(self._matches(el, path), None)
+        return el.find(self.tag(path)) if el is not None else None
 
     def findall(self, el: Any, path: str) -> list[Any]:
-        return list(self._matches(el, path)) if el is not None else []
-
-
-def _walk(el: Any, steps: tuple[str, ...]) -> Iterator[Any]:
-    """The elements at `steps` (qualified tags, one per level) under `el`, in document order."""
-    if len(steps) == 1:
-        yield from el.iterchildren(steps[0])
-        return
-    for child in el.iterchildren(steps[0]):
-        yield from _walk(child, steps[1:])
+        return el.findall(self.tag(path)) if el is not None else []
 
 
 class ChildIndex:
