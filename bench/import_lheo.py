@@ -13,8 +13,13 @@
 4. Meanwhile a separate process plays a places update: it opens a write transaction every 20 ms
    (BEGIN IMMEDIATE on SQLite, the catalogue counter row lock on PostgreSQL) and records how long it
    waited; the longest wait is printed, with the import's own publish-transaction time.
-Last line: RESULT offers=… parse_s=… import_s=… reimport_s=… import_vs_parse=… reimport_vs_parse=… peak_rss_mb=…
-(wall-clock seconds; CPU seconds are printed above it, the machine may be shared).
+Last line: RESULT offers=… parse_s=… import_s=… reimport_s=… import_vs_parse=… reimport_vs_parse=…
+import_cpu_vs_parse=… reimport_cpu_vs_parse=… peak_rss_mb=… (wall-clock seconds and ratios, then CPU ratios:
+CPU seconds of the importer and all its mapping workers together ÷ CPU seconds of the parse floor, both
+measured in this run — steadier than wall-clock on a shared machine).
+
+PostgreSQL: `--database-url postgresql+psycopg://…` (an empty database; `source scripts/services.sh;
+start_postgres` gives a throwaway one in $TEST_DATABASE_URL).
 """
 
 from __future__ import annotations
@@ -167,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     if waits:
         print(f"concurrent writer during the first import: {waits['n']} transactions, longest wait "
               f"{waits['max'] * 1000:.0f} ms, p99 {waits['p99'] * 1000:.0f} ms")
-    reimport_s, reimport_cpu, again, _waits, _children, _rss = timed_import(db, feed, url, probe=False)
+    reimport_s, reimport_cpu, again, _waits, reimport_children, _rss = timed_import(db, feed, url, probe=False)
     print(f"re-import: {reimport_s:.2f} s wall, {reimport_cpu:.2f} s cpu — unchanged {again.unchanged}, "
           f"updated {again.updated}, created {again.created}; publish {again.publish_ms} ms")
     assert again.created == again.updated == again.withdrawn == 0, "a re-import of the same feed must be a no-op"
@@ -184,9 +189,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{workers} worker(s): at most {rss_mb:.0f} MB in all")
     print(f"cpu (this process only; workers' CPU in 'children'): import {import_cpu:.2f} s, "
           f"children {children_cpu:.2f} s, total/parse {(import_cpu + children_cpu) / parse_cpu:.2f}")
-    print(f"cpu ratios: import {import_cpu / parse_cpu:.2f}, re-import {reimport_cpu / parse_cpu:.2f}")
+    # The workers are reaped when the import ends, so RUSAGE_CHILDREN holds their CPU by then.
+    assert workers == 0 or children_cpu > 0, "the mapping workers' CPU was not counted"
+    import_cpu_ratio = (import_cpu + children_cpu) / parse_cpu
+    reimport_cpu_ratio = (reimport_cpu + reimport_children) / parse_cpu
+    print(f"cpu ratios (importer + workers): import {import_cpu_ratio:.2f}, re-import {reimport_cpu_ratio:.2f}")
     print(f"RESULT offers={args.offers} parse_s={parse_s:.2f} import_s={import_s:.2f} reimport_s={reimport_s:.2f} "
           f"import_vs_parse={import_s / parse_s:.2f} reimport_vs_parse={reimport_s / parse_s:.2f} "
+          f"import_cpu_vs_parse={import_cpu_ratio:.2f} reimport_cpu_vs_parse={reimport_cpu_ratio:.2f} "
           f"peak_rss_mb={rss_mb:.0f}")
     return 0
 
