@@ -13,6 +13,7 @@ from sqlalchemy import select, text, update
 
 from app.catalogue import repository as repo
 from app.catalogue.models import Offer, TrainingSession
+from app.catalogue.stamps import change_horizon
 from app.core.db import Database
 from app.imports import publish, staging
 from app.imports.items import ParsedOffer
@@ -64,7 +65,7 @@ def offers_of(database, source) -> dict[str, Offer]:
 
 def seq(database) -> int:
     with database.session() as db:
-        return repo.current_change_seq(db)
+        return change_horizon(db).head
 
 
 def gen_module():
