@@ -22,7 +22,9 @@ skipped, whatever the commit order. Readers re-apply those rows; applying a row 
   `safe = min(head, lowest bound - 1)`. Proof: a stamp s <= head was drawn before `head` was read,
   so its writer had registered its bound b <= s before the lock table was read; if that writer is
   still running its lock is there and safe <= b - 1 < s. So every stamp <= safe is ended.
-  tests/prescriptions/test_stamps_pg.py holds a writer open on a stamp while a later one commits.
+  tests/catalogue/test_stamps.py holds a writer open on a stamp while a later one commits.
+  A registration taken inside a savepoint that rolls back is released with it: draw the stamp
+  before the savepoint (as `record_entries` does) or use it only inside.
 """
 
 from __future__ import annotations
