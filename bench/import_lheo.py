@@ -74,8 +74,7 @@ def parse_floor(path: Path) -> tuple[float, float, int]:
 
 def _probe(url: str, stop, out) -> None:
     """A places-update stand-in: a tiny write transaction every 20 ms; reports the longest wait."""
-    from sqlalchemy import text
-
+    from app.catalogue.stamps import next_change_seq
     from app.core.db import Database
 
     db = Database(url)
@@ -83,10 +82,7 @@ def _probe(url: str, stop, out) -> None:
     while not stop.is_set():
         t0 = time.perf_counter()
         with db.session(write=True) as s:
-            if db.dialect == "sqlite":
-                s.execute(text("SELECT 1"))  # BEGIN IMMEDIATE already holds the write lock
-            else:
-                s.execute(text("SELECT seq FROM catalogue_state WHERE id = 1 FOR UPDATE"))
+            next_change_seq(s)  # what every catalogue write does first (SQLite: BEGIN IMMEDIATE already waited)
         waits.append(time.perf_counter() - t0)
         time.sleep(0.02)
     db.dispose()

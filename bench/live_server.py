@@ -63,7 +63,10 @@ class LiveServer:
         else:
             cmd = [sys.executable, "-m", "uvicorn", "app.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
                    "--workers", str(self.workers), "--log-level", "warning", "--no-access-log",
-                   "--no-proxy-headers"]  # proxies are the app's TRUSTED_PROXIES, not uvicorn's loopback default
+                   "--no-proxy-headers",  # proxies are the app's TRUSTED_PROXIES, not uvicorn's loopback default
+                   # uvicorn kills a worker that misses its 5 s health ping; on a shared 2-core machine a worker
+                   # building its snapshot while the indexer pushes was killed mid-request (connection reset)
+                   "--timeout-worker-healthcheck", "30"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
                                      start_new_session=True)
         deadline = time.monotonic() + self.start_timeout

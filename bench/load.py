@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py                              # SQLite, embedded search engine
     .venv/bin/python bench/load.py --backend postgresql         # throwaway PostgreSQL 15 + Meilisearch
     .venv/bin/python bench/load.py --postgres URL --meili-url URL --meili-key KEY   # servers you run
+    .venv/bin/python bench/load.py --compare                    # SQLite, then PostgreSQL + Meilisearch
 
 The demo catalogue scaled to 50,000 sessions (`bench/scale_demo.py`; built once and reused: a
 copy of the SQLite file per run, a `TEMPLATE` database on PostgreSQL), 2 uvicorn workers with the
@@ -21,6 +22,9 @@ may have a negative count. `overbooked` counts places beyond the stated figure (
 
 Last line exactly:
     RESULT backend=<name> seconds=<n> requests=<n> errors_5xx=<n> p50_ms=<x> p95_ms=<x> p99_ms=<x> overbooked=<n>
+or, with `--compare` (the same traffic on SQLite, then on PostgreSQL + Meilisearch, one after the
+other in one invocation, each with its per-route lines; errors and overbooking summed over both):
+    RESULT sqlite_p95_ms=<x> postgresql_p95_ms=<x> pg_vs_sqlite_p95=<x> errors_5xx=<n> overbooked=<n>
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -101,12 +106,17 @@ def _pg_admin(url: str):
 
 
 def pg_copy(server_url: str, n_sessions: int) -> str:
-    """A throwaway database cloned from a cached template holding the scaled catalogue."""
+    """A throwaway database cloned from a cached template holding the scaled catalogue. The template's
+    name carries the schema's head revision: a new migration builds a new one."""
+    from alembic.script import ScriptDirectory
     from psycopg import sql
+
+    from app.core.migrate import alembic_config
 
     parts = urlsplit(server_url)
     base = urlunsplit(parts._replace(scheme="postgresql+psycopg"))
-    template = f"bench_demo_{n_sessions}_{paris_today():%G_w%V}"
+    head = ScriptDirectory.from_config(alembic_config(base)).get_current_head()
+    template = f"bench_demo_{n_sessions}_{paris_today():%G_w%V}_{head}"
     with _pg_admin(server_url) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone()
         if not exists:
@@ -247,7 +257,16 @@ def overbooking(db: Database, prescribed: list[int]) -> tuple[int, int, int]:
 
 # --------------------------------------------------------------------------------------------
 
-def run(args: argparse.Namespace) -> int:
+@dataclass
+class Outcome:
+    ok: bool
+    backend: str
+    p95_ms: float
+    errors: int
+    overbooked: int
+
+
+def run(args: argparse.Namespace) -> Outcome:
     rng = random.Random(args.seed)
     tmp = tempfile.TemporaryDirectory(prefix="bench-load-")
     services = []  # throwaway servers started here, stopped at the end
@@ -340,10 +359,25 @@ def run(args: argparse.Namespace) -> int:
           f"== {STATED}; {negative} negative counts")
     if result.errors:
         print(f"server log (end):\n{server_log}", file=sys.stderr)
-    print(f"RESULT backend={backend} seconds={round(result.seconds)} requests={result.requests} "
-          f"errors_5xx={result.errors} p50_ms={percentile(lat, 50):.1f} p95_ms={percentile(lat, 95):.1f} "
-          f"p99_ms={percentile(lat, 99):.1f} overbooked={over}")
-    return 0 if result.errors == 0 and over == 0 and mismatched == 0 and result.transport_errors == 0 else 1
+    print(f"{'RESULT' if not args.compare else ' ':<6} backend={backend} seconds={round(result.seconds)} "
+          f"requests={result.requests} errors_5xx={result.errors} p50_ms={percentile(lat, 50):.1f} "
+          f"p95_ms={percentile(lat, 95):.1f} p99_ms={percentile(lat, 99):.1f} overbooked={over}", flush=True)
+    ok = result.errors == 0 and over == 0 and mismatched == 0 and result.transport_errors == 0
+    return Outcome(ok, backend, percentile(lat, 95), result.errors + result.transport_errors, over)
+
+
+def compare(args: argparse.Namespace) -> int:
+    """SQLite, then PostgreSQL + Meilisearch, with the same traffic; the ratio of their p95."""
+    outcomes = []
+    for backend in ("sqlite", "postgresql"):
+        print(f"--- {backend}", flush=True)
+        outcomes.append(run(argparse.Namespace(**{**vars(args), "backend": backend,
+                                                  "postgres": args.postgres if backend == "postgresql" else None})))
+    lite, pg = outcomes
+    ratio = pg.p95_ms / lite.p95_ms if lite.p95_ms else float("inf")
+    print(f"RESULT sqlite_p95_ms={lite.p95_ms:.1f} postgresql_p95_ms={pg.p95_ms:.1f} pg_vs_sqlite_p95={ratio:.2f} "
+          f"errors_5xx={lite.errors + pg.errors} overbooked={lite.overbooked + pg.overbooked}")
+    return 0 if lite.ok and pg.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -361,11 +395,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds between two clients connecting (0: all at once; see connection_split)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--max-requests", type=int, default=1_000_000)
+    ap.add_argument("--compare", action="store_true",
+                    help="run SQLite, then PostgreSQL + Meilisearch (throwaway servers unless given), and print the "
+                         "ratio of their p95")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     if args.meili_url and not args.meili_key:
         ap.error("--meili-url needs --meili-key")
-    return run(args)
+    if args.compare:
+        return compare(args)
+    return 0 if run(args).ok else 1
 
 
 if __name__ == "__main__":

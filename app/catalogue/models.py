@@ -16,9 +16,8 @@ def _ts(nullable: bool = True, index: bool = False) -> Column:
 
 
 class CatalogueState(SQLModel, table=True):
-    """One row: the catalogue's change counter. Every write bumps it and stamps the rows it touched
-    with the new value (`change_seq`), so readers (search index, matching snapshot) can fetch just
-    what changed. Bumping takes the row lock, which keeps the stamps in commit order."""
+    """One row: the catalogue's change counter on SQLite, where writers run one at a time. On
+    PostgreSQL the stamps come from a sequence instead (app/catalogue/stamps.py, migration 0007)."""
 
     __tablename__ = "catalogue_state"
     id: int = Field(default=1, primary_key=True)

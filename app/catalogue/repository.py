@@ -13,7 +13,6 @@ from sqlalchemy import JSON, Table, and_, bindparam, delete, exists, func, inser
 from sqlmodel import Session, select
 
 from app.catalogue.models import (
-    CatalogueState,
     Offer,
     OfferFunder,
     OfferPublic,
@@ -23,24 +22,8 @@ from app.catalogue.models import (
 )
 from app.catalogue.rows import LOCATION_KEYS
 from app.catalogue.schemas import Location, OfferOut, SessionOut, WithdrawnMarker
+from app.catalogue.stamps import change_horizon
 from app.reference.levels import Level
-
-
-def next_change_seq(db: Session) -> int:
-    """Bump the catalogue counter (row lock until commit keeps stamps in commit order)."""
-    seq = db.execute(
-        update(CatalogueState).where(CatalogueState.id == 1).values(seq=CatalogueState.seq + 1)
-        .returning(CatalogueState.seq)
-    ).scalar_one_or_none()
-    if seq is None:  # first write on a database created without the migration's seed row
-        db.add(CatalogueState(id=1, seq=1))
-        db.flush()
-        return 1
-    return seq
-
-
-def current_change_seq(db: Session) -> int:
-    return db.execute(select(CatalogueState.seq).where(CatalogueState.id == 1)).scalar_one_or_none() or 0
 
 
 def offer_by_key(db: Session, source: str, external_id: str) -> Offer | None:
@@ -60,9 +43,18 @@ def session_by_id(db: Session, session_id: int) -> TrainingSession | None:
     return db.get(TrainingSession, session_id)
 
 
-def session_for_update(db: Session, session_id: int) -> TrainingSession | None:
-    stmt = select(TrainingSession).where(TrainingSession.id == session_id).with_for_update()
-    return db.exec(stmt).first()
+def lock_session_and_offer(db: Session, session_id: int) -> tuple[TrainingSession | None, Offer | None]:
+    """A session and its offer, row-locked in the order every writer follows (PostgreSQL): the
+    offer first, then the session (app/prescriptions/repository.py). FOR NO KEY UPDATE, the lock an
+    UPDATE takes: inserting a session of the offer elsewhere (a foreign-key check) does not wait."""
+    offer_id = select(TrainingSession.offer_id).where(TrainingSession.id == session_id).scalar_subquery()
+    offer = db.exec(select(Offer).where(Offer.id == offer_id).with_for_update(key_share=True)
+                    .execution_options(populate_existing=True)).first()
+    if offer is None:
+        return None, None
+    row = db.exec(select(TrainingSession).where(TrainingSession.id == session_id).with_for_update(key_share=True)
+                  .execution_options(populate_existing=True)).first()
+    return row, offer
 
 
 # --- bulk writes (one code path for PUT and imports) -------------------------------------------
@@ -487,7 +479,9 @@ _SESSION_FACTS = ("id", "offer_id", "status", "start_date", "start_precision", "
 
 @dataclass
 class MatchFeed:
-    """Sessions of live offers changed since a stamp (all of them when `since` is None)."""
+    """Sessions of live offers changed since a stamp (all of them when `since` is None). `seq`:
+    the bookmark to keep afterwards, the horizon's `safe` taken before reading (app/catalogue/stamps.py);
+    rows above it may be here already and will come again."""
 
     seq: int
     offers: dict[int, dict]
@@ -497,7 +491,7 @@ class MatchFeed:
 
 
 def match_feed(db: Session, since: int | None) -> MatchFeed:
-    seq = current_change_seq(db)
+    seq = change_horizon(db, -1 if since is None else since).safe
     s_cols = [_SESSION.c[c] for c in _SESSION_FACTS] + [_SESSION.c.withdrawn_at, _OFFER.c.withdrawn_at.label("ow")]
     base = select(*s_cols).join(_OFFER, _OFFER.c.id == _SESSION.c.offer_id)
     if since is None:

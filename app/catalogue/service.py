@@ -21,6 +21,7 @@ from app.catalogue.models import TrainingSession
 from app.catalogue.places import apply_stated_places, stated_places
 from app.catalogue.rows import OfferWrite, PreparedOffer, prepare_offer
 from app.catalogue.schemas import OfferIn, OfferOut, OfferPage, PlacesUpdate, SessionOut
+from app.catalogue.stamps import next_change_seq
 from app.core.clock import utcnow
 from app.core.etags import check_if_match
 from app.core.pagination import keyset_page
@@ -86,14 +87,14 @@ def write_offers(db: Session, source: str, offers: list[PreparedOffer], *, now: 
 
     Unchanged content (same hash, not withdrawn) writes nothing. Sessions absent from an offer's
     body are withdrawn. Every row written is stamped with one new `change_seq` — or with `seq` when
-    given (importers staging rows nobody may see yet pass 0: no stamp, no lock on the counter).
+    given (importers staging rows nobody may see yet pass 0: no stamp).
     One code path for every writer: PUT (a batch of one), imports and loaders (batches of hundreds)."""
     now = now or utcnow()
     if existing is None:
         existing = repo.offer_heads(db, source, [p.external_id for p in offers])
     results, todo = _set_aside_unchanged(offers, existing)
     if todo:
-        seq = repo.next_change_seq(db) if seq is None else seq
+        seq = next_change_seq(db) if seq is None else seq
         orgs = repo.organisations_for(db, [p.organisation for p in todo], renamed=renamed)
         stamps = {"updated_at": now, "withdrawn_at": None, "change_seq": seq}
         inserts, updates = [], []
@@ -228,7 +229,7 @@ def withdraw_offer(db: Session, principal: Principal, source: str, external_id: 
         now = now or utcnow()
         offer.withdrawn_at = now
         offer.updated_at = now
-        offer.change_seq = repo.next_change_seq(db)
+        offer.change_seq = next_change_seq(db)
         db.add(offer)
         db.flush()
 
@@ -237,11 +238,9 @@ def update_places(db: Session, principal: Principal, session_id: int, body: Plac
                   if_match: str | None) -> tuple[SessionOut, str]:
     """PUT places: the organisation states its live count (CONTRACT § Live places). The session
     and its ETag after the change."""
-    # The catalogue counter first, then the session row: the lock order of every writer
-    # (imports, prescriptions), so two writers on PostgreSQL never deadlock.
-    seq = repo.next_change_seq(db)
-    row = repo.session_for_update(db, session_id)
-    offer = repo.offer_by_id(db, row.offer_id) if row else None
+    # The offer row, then the session row: the lock order of every writer (imports, prescriptions),
+    # so two writers on PostgreSQL never deadlock.
+    row, offer = repo.lock_session_and_offer(db, session_id)
     if row is None or row.withdrawn_at is not None or offer is None or offer.withdrawn_at is not None:
         raise NotFound(f"Aucune session n°{session_id}.")
     if not principal.may_manage_session(offer.source, repo.organisation_siret(db, offer.organisation_id)):
@@ -256,7 +255,7 @@ def update_places(db: Session, principal: Principal, session_id: int, body: Plac
     row.places_updated_at = now
     row.version += 1
     row.updated_at = now
-    row.change_seq = seq
+    row.change_seq = next_change_seq(db)
     offer.updated_at = now
     offer.change_seq = row.change_seq
     db.add_all([row, offer])

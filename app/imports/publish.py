@@ -19,6 +19,7 @@ from sqlmodel import Session
 from app.catalogue import repository as catalogue
 from app.catalogue.rows import PreparedOffer
 from app.catalogue.service import write_offers
+from app.catalogue.stamps import next_change_seq
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.imports import repository
@@ -52,7 +53,7 @@ def publish_run(database: Database, run: Run, staging: Staging, report: ImportRe
         for batch in _batches(staging.pending.changed_offers(staging.outcomes), BATCH):
             _apply_changes(db, run.source, batch, now)
         if staging.hidden or withdraw:
-            seq = catalogue.next_change_seq(db)
+            seq = next_change_seq(db)
             if staging.hidden:
                 repository.reveal_hidden(db, run.id, now, seq)
             if withdraw:

@@ -1,9 +1,10 @@
 """Keeps this process's matching snapshot in step with the database.
 
 Every catalogue write stamps what it touched with a new `change_seq`; before each match the store
-compares the database's counter with its own and applies just the changed sessions (a handful
-after a prescription or a places update; everything on first use). Several workers each keep their
-own snapshot, all following the same counter, so a write is matched as soon as its response returns."""
+asks where the stamps stand (app/catalogue/stamps.py) and, when some were drawn beyond its bookmark,
+applies just the sessions changed since (a handful after a prescription or a places update;
+everything on first use). Several workers each keep their own snapshot, all following the same
+stamps, so a write is matched as soon as its response returns."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from app.catalogue import repository as repo
 from app.catalogue.schemas import OfferOut
+from app.catalogue.stamps import change_horizon
 from app.core.db import Database
 from app.matching import Candidate, Snapshot
 from app.matching.candidate import slots_from
@@ -61,16 +63,19 @@ def candidates_from(feed: repo.MatchFeed) -> list[Candidate]:
 class SnapshotStore:
     """This worker's matching snapshot, and a cache of the offers matching returns.
 
-    Both follow the catalogue change counter: the snapshot applies the sessions changed since its
-    stamp; a cached offer is served only while no change to it has been seen since it was read.
-    (Offers are read on every match to build the answer: the cache saves most of that.)"""
+    Both follow the change stamps: the snapshot applies the sessions changed since its bookmark; a
+    cached offer is served only while no change to it has been seen since it was read. Changes are
+    dated by this store's refresh count (`generation`), not by stamps: stamps do not come in
+    commit order on PostgreSQL, refreshes do. (Offers are read on every match to build the answer:
+    the cache saves most of that.)"""
 
     def __init__(self, cached_offers: int = 20_000) -> None:
         self._snapshot: Snapshot | None = None
-        self._seq: int = -1
+        self._seq: int = -1  # bookmark: every stamp up to it is applied
+        self._generation = 0  # refreshes done
         self._lock = threading.Lock()
         self._offers: OrderedDict[int, tuple[int, OfferOut]] = OrderedDict()
-        self._offer_changed: dict[int, int] = {}  # offer id → stamp of its last change seen
+        self._offer_changed: dict[int, int] = {}  # offer id → generation of the refresh that last saw it change
         self._cached_offers = cached_offers
 
     @property
@@ -82,17 +87,21 @@ class SnapshotStore:
         return self.current(db)[0]
 
     def current(self, db: Session) -> tuple[Snapshot, int]:
-        """The snapshot, at least as recent as what `db` sees, and the stamp `db` saw."""
-        seq = repo.current_change_seq(db)
-        if self._snapshot is None or seq > self._seq:
+        """The snapshot, at least as recent as what `db` sees, and the generation to pass to
+        `offers`. Stamps drawn beyond the bookmark (committed, or still in flight) mean a refresh:
+        rows above the bookmark are read again until every stamp below them has ended."""
+        generation = self._generation
+        head = change_horizon(db, self._seq).head
+        if self._snapshot is None or head > self._seq:
             with self._lock:  # one refresh at a time; readers keep using the previous snapshot object
-                if self._snapshot is None or seq > self._seq:
+                if self._snapshot is None or head > self._seq:
                     self._refresh(db)
-        return self._snapshot, seq
+        return self._snapshot, generation
 
     def _refresh(self, db: Session) -> None:
         feed = repo.match_feed(db, None if self._snapshot is None else self._seq)
         candidates = candidates_from(feed)
+        generation = self._generation + 1
         if self._snapshot is None:
             started = time.perf_counter()
             self._snapshot = Snapshot.build(candidates)
@@ -101,11 +110,14 @@ class SnapshotStore:
         else:
             self._snapshot = self._snapshot.apply(candidates, feed.removed_session_ids)
             for offer_id in feed.changed_offer_ids:
-                self._offer_changed[offer_id] = feed.seq
+                self._offer_changed[offer_id] = generation
         self._seq = max(self._seq, feed.seq)
+        self._generation = generation
 
-    def offers(self, db: Session, ids: list[int], seq: int) -> dict[int, OfferOut]:
-        """Offers by id as `db` sees them (`seq`: the stamp it saw, from `current`)."""
+    def offers(self, db: Session, ids: list[int], generation: int) -> dict[int, OfferOut]:
+        """Offers by id as `db` sees them (`generation`: what `current` returned before `db` read).
+        A cached offer read at generation g is stale if a refresh after g saw it change: that
+        refresh may have seen a write committed after the read."""
         out: dict[int, OfferOut] = {}
         missing = []
         for oid in ids:
@@ -117,7 +129,7 @@ class SnapshotStore:
         for offer in repo.load_offers_out(db, missing):
             out[offer.id] = offer
             if not offer.withdrawn:
-                self._offers[offer.id] = (seq, offer)
+                self._offers[offer.id] = (generation, offer)
         while len(self._offers) > self._cached_offers:
             self._offers.popitem(last=False)
         return out

@@ -2,9 +2,11 @@
 
 The same function runs from `parcours-fle expire` and periodically inside the server process that
 leads the deployment (`expiry_loop`, started by the app's lifespan in every process, idle in all
-but the leader: app/core/leader.py). Running it twice at once is still safe: each run takes
-the catalogue lock first (PostgreSQL) or the database write lock (SQLite), and every expiry is a
-compare-and-set on `status = 'pending'`, so each place is given back exactly once.
+but the leader: app/core/leader.py). Running it twice at once is still safe: every expiry is a
+compare-and-set on `status = 'pending'`, so each place is given back exactly once. Each expiry is
+its own short transaction: it holds one prescription, offer and session row at a time, in the
+order every writer takes them (app/prescriptions/repository.py), so it never deadlocks with a
+PATCH or an entry on PostgreSQL, and never holds SQLite's write lock for a whole batch.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from app.catalogue.stamps import next_change_seq
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.prescriptions import repository as repo
@@ -32,13 +35,13 @@ def expire_due(database: Database, *, now: datetime | None = None, batch: int = 
     total = 0
     while True:
         at = now or utcnow()
-        with database.session(write=True) as db:
-            seq = repo.lock_catalogue(db)
+        with database.session() as db:
             ids = repo.due_for_expiry(db, at, batch)
-            for pid in ids:
+        for pid in ids:
+            with database.session(write=True) as db:
                 p = db.get(Prescription, pid)
                 if p is not None and p.status == Status.PENDING.value and transition(
-                        db, p, Status.EXPIRED, Actor.SYSTEM, None, seq=seq, now=at, via="expiry"):
+                        db, p, Status.EXPIRED, Actor.SYSTEM, None, seq=next_change_seq(db), now=at, via="expiry"):
                     total += 1
         if len(ids) < batch:
             return total

@@ -1,11 +1,13 @@
 """All prescription SQL, including the atomic place moves.
 
 Lock order (PostgreSQL), the same in every write so two of them never deadlock:
-1. the catalogue counter row (`lock_catalogue`: bumps `next_change_seq`),
-2. the prescription row (compare-and-set on its status),
-3. the session row (conditional UPDATE of `places_available`), then its offer row.
-On SQLite a write transaction begins with BEGIN IMMEDIATE, so writers are serialised anyway; the
-conditional UPDATEs keep the invariants on both.
+1. the prescription row (compare-and-set on its status),
+2. the offer row (locked before its session: catalogue writes — PUT, imports, places — update the
+   offer, then its sessions),
+3. the session row (conditional UPDATE of `places_available`).
+No lock is shared by all writers: the change stamp comes from `app.catalogue.stamps`, which takes
+none between writers on PostgreSQL. On SQLite a write transaction begins with BEGIN IMMEDIATE, so
+writers are serialised anyway; the conditional UPDATEs keep the invariants on both.
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, false, func, or_, true, update
 from sqlmodel import Session, select
 
-from app.catalogue import repository as catalogue_repo
-from app.catalogue.models import CatalogueState, Offer, Organisation, TrainingSession
+from app.catalogue.models import Offer, Organisation, TrainingSession
 from app.core.db import UTCDateTime
 from app.prescriptions.models import Entry, Prescription, PrescriptionEvent
 from app.prescriptions.states import ACTIVE, Status
@@ -26,8 +27,7 @@ from app.prescriptions.states import ACTIVE, Status
 _ACTIVE = [s.value for s in ACTIVE]
 
 # Hot statements are built once, on the tables (core), and run with parameters: a prescription is
-# a handful of small statements while the write lock is held, so their Python cost matters.
-_cs = CatalogueState.__table__
+# a handful of small statements while row locks are held, so their Python cost matters.
 _s = TrainingSession.__table__
 _o = Offer.__table__
 _org = Organisation.__table__
@@ -36,7 +36,6 @@ _e = Entry.__table__
 _ev = PrescriptionEvent.__table__
 _TS = UTCDateTime()
 
-_NEXT_SEQ = _cs.update().where(_cs.c.id == 1).values(seq=_cs.c.seq + 1).returning(_cs.c.seq)
 _SESSION_INFO = (
     select(_s.c.id, _s.c.offer_id, _o.c.source, _org.c.siret, _s.c.status, _s.c.places_available,
            or_(_s.c.withdrawn_at.is_not(None), _o.c.withdrawn_at.is_not(None)))
@@ -57,6 +56,8 @@ _GIVE_BACK = (
                _s.c.places_available < _s.c.places_stated))
     .values(places_available=_s.c.places_available + 1, **_STAMP).returning(_s.c.offer_id)
 )
+_LOCK_OFFER = (select(_o.c.id).where(_o.c.id == select(_s.c.offer_id).where(_s.c.id == bindparam("p_sid"))
+                                    .scalar_subquery()).with_for_update(key_share=True))
 _STAMP_OFFER = (_o.update().where(_o.c.id == bindparam("p_oid"))
                 .values(change_seq=bindparam("p_seq"), updated_at=bindparam("p_now", type_=_TS)))
 _ACTIVE_ID = select(_p.c.id).where(_p.c.session_id == bindparam("p_sid"), _p.c.jobseeker_ref == bindparam("p_ref"),
@@ -64,18 +65,6 @@ _ACTIVE_ID = select(_p.c.id).where(_p.c.session_id == bindparam("p_sid"), _p.c.j
 _ENTRY_ID = select(_e.c.id).where(_e.c.session_id == bindparam("p_sid"), _e.c.jobseeker_ref == bindparam("p_ref"))
 _INSERT_PRESCRIPTION = _p.insert().returning(_p.c.id)
 _INSERT_EVENT = _ev.insert()
-
-
-def next_change_seq(db: Session) -> int:
-    """Bump the catalogue counter: takes its row lock first (lock order above) and gives the number
-    this write stamps on the rows it changes. Gaps in the sequence are harmless."""
-    seq = db.connection().execute(_NEXT_SEQ).scalar_one_or_none()
-    return seq if seq is not None else catalogue_repo.next_change_seq(db)
-
-
-def lock_catalogue(db: Session) -> int:
-    """Every prescription write starts here (lock order); returns the change number to stamp."""
-    return next_change_seq(db)
 
 
 # --- sessions and their places ------------------------------------------------------------------
@@ -113,6 +102,7 @@ def take_place(db: Session, session_id: int, now: datetime, seq: int, *, require
     statement stamps the session (change_seq, version, updated_at) for the search index and the
     matching snapshot; its offer is stamped next."""
     conn = db.connection()
+    conn.execute(_LOCK_OFFER, {"p_sid": session_id})  # lock order: the offer before its session
     offer_id = conn.execute(_TAKE_OPEN if require_open else _TAKE_ANY,
                             {"p_sid": session_id, "p_seq": seq, "p_now": now}).scalar_one_or_none()
     if offer_id is None:
@@ -126,6 +116,7 @@ def give_place_back(db: Session, session_id: int, now: datetime, seq: int) -> bo
     (when known, unless the organisation itself stated more places than that). True when the live
     count changed."""
     conn = db.connection()
+    conn.execute(_LOCK_OFFER, {"p_sid": session_id})  # lock order: the offer before its session
     offer_id = conn.execute(_GIVE_BACK, {"p_sid": session_id, "p_seq": seq, "p_now": now}).scalar_one_or_none()
     if offer_id is None:
         return False

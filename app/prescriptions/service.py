@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.auth.keys import Principal
+from app.catalogue.stamps import next_change_seq
 from app.core.clock import paris_day, utcnow
 from app.core.etags import check_if_match
 from app.core.pagination import keyset_page
@@ -92,22 +93,22 @@ def prescribe(db: Session, principal: Principal, data: PrescriptionIn, *, ttl_da
               now: datetime | None = None) -> PrescriptionOut:
     """Create a pending prescription; hold one place at once when the session's places are known.
 
-    The checks that only read come first; the critical section (catalogue lock → conditional
-    UPDATE of the places → inserts → commit) is kept to a few statements, since every prescription
-    write on the catalogue goes through it one at a time. The conditional UPDATE and the partial
-    unique index are what guarantee the rules: a check made before the lock is only for the message."""
+    The checks that only read come first; the critical section (offer and session row locks →
+    conditional UPDATE of the places → inserts → commit) is kept to a few statements, since the
+    prescriptions of one offer go through it one at a time. The conditional UPDATE and the partial
+    unique index are what guarantee the rules: a check made before them is only for the message."""
     now = now or utcnow()
     info = repo.session_info(db, data.session_id)
     if info is None:
         raise NotFound(f"Aucune session n°{data.session_id}.")
     _check_open(info)
-    if info.places_available == 0:  # full when we looked: no need to queue for the lock to hear it
+    if info.places_available == 0:  # full when we looked: no need to queue for the row lock to hear it
         raise _full()
     if repo.has_active_prescription(db, info.id, data.jobseeker_ref):
         raise _already_prescribed()
     if repo.has_entry(db, info.id, data.jobseeker_ref):
         raise conflict("already_entered", "Cette personne est déjà entrée dans cette session.")
-    seq = repo.lock_catalogue(db)
+    seq = next_change_seq(db)
     held = repo.take_place(db, info.id, now, seq, require_open=True)
     if not held:  # full, closed meanwhile, or places unknown (then nothing to hold)
         info = repo.session_info(db, info.id)
@@ -176,8 +177,8 @@ def transition(
     with a compare-and-set (False when a concurrent writer moved it first: nothing done), moves
     the place, logs the transition and, for `entered`, records the entry.
 
-    The caller has taken `repo.lock_catalogue` first (lock order, see repository) and passes the
-    change number it got (`seq`), stamped on the session if a place moves."""
+    The caller passes the transaction's change stamp (`seq`, from `next_change_seq`), stamped on
+    the session and its offer if a place moves."""
     now = now or utcnow()
     old = Status(p.status)
     check_transition(old, new, actor)
@@ -237,8 +238,8 @@ def change_status(db: Session, principal: Principal, prescription_id: int, body:
     try:
         if actor is None:
             raise TransitionRefused("Cette clé ne peut pas changer le statut d'une prescription.")
-        check_transition(Status(p.status), new, actor)  # before taking the lock: a refusal costs nothing
-        seq = repo.lock_catalogue(db)
+        check_transition(Status(p.status), new, actor)  # before writing: a refusal costs nothing
+        seq = next_change_seq(db)
         done = transition(db, p, new, actor, principal, seq=seq, now=now, reason=body.reason,
                           reason_code=body.reason_code.value if body.reason_code else None,
                           entered_on=body.entered_on)
@@ -317,7 +318,7 @@ def record_entries(db: Session, principal: Principal, entries: Sequence[EntryIn 
     """One answer per entry, in order. Each entry runs in its own savepoint: an error leaves the
     others alone."""
     now = now or utcnow()
-    ctx = _Ctx(principal, now, paris_day(now), repo.lock_catalogue(db))
+    ctx = _Ctx(principal, now, paris_day(now), next_change_seq(db))
     results = []
     for e in entries:
         if isinstance(e, InvalidEntry):

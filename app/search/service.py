@@ -1,19 +1,21 @@
 """Keeping the index in sync with the catalogue, and answering searches.
 
 Both engines learn about changes the same way: every catalogue write (PUT, DELETE, places, LHÉO
-import, and any later writer that follows the rule) bumps the catalogue sequence and stamps the
-offer and session rows it touched with it (`change_seq`), in the write's own transaction. So the
-changes an index lacks are "offers changed after the sequence it has seen" — no outbox to write,
-nothing to forget.
+import, and any later writer that follows the rule) draws a change stamp and puts it on the
+offer and session rows it touched (`change_seq`), in the write's own transaction. So the changes
+an index lacks are "offers stamped above its bookmark" — no outbox to write, nothing to forget.
+The bookmark only moves up to the horizon's `safe` stamp (app/catalogue/stamps.py): rows stamped
+above it are read again until every transaction that drew a lower stamp has ended.
 
 - Embedded engine (`EmbeddedSync`): each process holds its own index and, before every search,
-  compares the catalogue sequence (one primary-key read) with the one it has applied and applies
-  the offers changed since, under the engine lock. A write is therefore searchable in every worker
+  compares the last stamp drawn (one cheap read) with its bookmark and applies the offers changed
+  since, under the engine lock. A write is therefore searchable in every worker
   as soon as its transaction has committed, which is before its response is sent.
 - Meilisearch (`MeiliIndexer`): one background thread per server process, pushing only in the
   deployment's leader (app/core/leader.py); a lease row (`search_indexer`) also lets one process
-  at a time push (the leader, or a CLI import when no server leads). It reads the sequence, pushes the offers
-  changed after `pushed_seq` (batches of 1,000, tasks awaited), then advances `pushed_seq`. Pushes
+  at a time push (the leader, or a CLI import when no server leads). It reads the stamps' horizon,
+  pushes the offers changed after `pushed_seq` (batches of 1,000, tasks awaited), then advances
+  `pushed_seq` to `safe`. Pushes
   are idempotent: a push that fails halfway is simply redone. While Meilisearch is down writes go
   on; the lag is pushed when it answers again, and /readyz says so.
 """
@@ -33,7 +35,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session
 
-from app.catalogue import repository as repo
+from app.catalogue.stamps import change_horizon
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.leader import Leadership
@@ -68,12 +70,12 @@ def _apply_changes(engine: SearchEngine, db: Session, since_seq: int) -> int:
 
 
 class EmbeddedSync:
-    """Builds the process's embedded index and keeps it at the catalogue's latest sequence."""
+    """Builds the process's embedded index and keeps it at the catalogue's latest stamp."""
 
     def __init__(self, engine: EmbeddedEngine, database: Database) -> None:
         self.engine = engine
         self.database = database
-        self.seq = -1  # -1: not built yet
+        self.seq = -1  # bookmark (every stamp up to it applied); -1: not built yet
         self._build_lock = threading.Lock()
         self._compacting = False
 
@@ -86,7 +88,7 @@ class EmbeddedSync:
                 return
             t0 = time.perf_counter()
             with self.database.session() as db:
-                seq = repo.current_change_seq(db)
+                seq = change_horizon(db).safe
                 state = build_state(load_documents(db).values())
             with self.engine.lock:
                 self.engine.swap(state)
@@ -96,11 +98,11 @@ class EmbeddedSync:
 
     def refresh(self, db: Session) -> None:
         """Apply what changed since the last refresh. Call it holding `engine.lock`, after `build`."""
-        seq = repo.current_change_seq(db)
-        if seq == self.seq:
+        horizon = change_horizon(db, self.seq)
+        if horizon.head <= self.seq:
             return
         _apply_changes(self.engine, db, self.seq)
-        self.seq = seq
+        self.seq = max(self.seq, horizon.safe)
         if self.engine.needs_compaction() and not self._compacting:
             self._compacting = True
             threading.Thread(target=self._compact, name="search-compact", daemon=True).start()
@@ -108,7 +110,7 @@ class EmbeddedSync:
     def _compact(self) -> None:
         try:
             with self.database.session() as db:
-                seq = repo.current_change_seq(db)
+                seq = change_horizon(db).safe
                 state = build_state(load_documents(db).values())
             with self.engine.lock, self.database.session() as db:
                 self.engine.swap(state)
@@ -204,8 +206,8 @@ class MeiliIndexer:
             self.ensured = True
         with self.database.session() as db:
             pushed = self._row(db).pushed_seq
-            seq = repo.current_change_seq(db)
-            if seq <= pushed:
+            head, seq = change_horizon(db, pushed)
+            if head <= pushed:
                 return 0
             ids = changed_offer_ids(db, pushed)
         done = 0
@@ -249,10 +251,10 @@ class MeiliIndexer:
             raise MeiliError("search indexer lease lost during a rebuild: another process holds it")
 
     def rebuild(self) -> int:
-        """Rebuild the whole index from the database (lease held); the sequence read before is
-        the new bookmark, so changes made meanwhile are pushed next. Returns the offers indexed."""
+        """Rebuild the whole index from the database (lease held); the horizon's `safe` stamp read
+        before is the new bookmark, so changes made meanwhile are pushed next. Returns the offers indexed."""
         with self.database.session() as db:
-            seq = repo.current_change_seq(db)
+            seq = change_horizon(db).safe
             docs = load_documents(db)
         self._keep_lease()
         self.engine.rebuild(docs.values(), keep_alive=self._keep_lease)
@@ -321,7 +323,7 @@ class MeiliIndexer:
             return IndexerStatus("down", -1, "Meilisearch ne répond pas.")
         row = db.get(SearchIndexerState, self.name)
         pushed = row.pushed_seq if row else 0
-        lag = max(0, repo.current_change_seq(db) - pushed)
+        lag = max(0, change_horizon(db, pushed).head - pushed)
         if row is not None and row.last_error:
             return IndexerStatus("degraded", lag, row.last_error)
         if lag and (row is None or row.last_push_at is None

@@ -6,7 +6,7 @@ buckets (every key starts with a full budget). SQLite deployments count in a fil
 describe one schema.
 
 Revision ID: b8e4f2a61c07
-Revises: a6d0c3f1e2b4
+Revises: e4b7a2c91d3f
 Create Date: 2026-12-08 00:08:00.000000
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'b8e4f2a61c07'
-down_revision = 'a6d0c3f1e2b4'
+down_revision = 'e4b7a2c91d3f'
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from sqlalchemy import select, text, update
 
 from app.catalogue import repository as repo
 from app.catalogue.models import Offer, TrainingSession
+from app.catalogue.stamps import change_horizon
 from app.core.db import Database
 from app.imports import publish, staging
 from app.imports.items import ParsedOffer
@@ -23,6 +24,7 @@ from app.imports.report import Actor
 from app.imports.runs import ImportInProgress, Run
 from app.imports.service import run_import
 from app.imports.staging import HIDDEN_AT
+from app.search.documents import changed_offer_ids
 from tests.conftest import unique
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "lheo"
@@ -64,7 +66,7 @@ def offers_of(database, source) -> dict[str, Offer]:
 
 def seq(database) -> int:
     with database.session() as db:
-        return repo.current_change_seq(db)
+        return change_horizon(db).head
 
 
 def gen_module():
@@ -368,7 +370,9 @@ def test_update_phase_is_atomic_when_it_fails_midway(database, synthetic, monkey
     _fail_on_call(monkeypatch, 3)
     with pytest.raises(Boom):
         run(database, synthetic, source, today=later, mode="full")
-    assert snapshot(database) == before and seq(database) == stamp
+    assert snapshot(database) == before
+    with database.session() as db:  # stamps drawn by the rolled-back publish are gaps (PostgreSQL): nothing to read
+        assert changed_offer_ids(db, stamp) == []
 
 
 def test_organisation_renamed_by_a_failed_import_is_restored(database, monkeypatch):
@@ -429,8 +433,6 @@ def test_a_live_import_holds_its_source(database):
 
 def test_hidden_rows_are_invisible_while_staged(database, monkeypatch):
     """While an import stages, its new offers are in no list, search, match or incremental sync."""
-    from app.search.documents import changed_offer_ids
-
     source = unique("carif-hidden")
     stamp = seq(database)
     seen = {}

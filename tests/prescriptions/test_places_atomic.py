@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from app.catalogue.stamps import next_change_seq
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.prescriptions import repository as repo
@@ -44,7 +45,7 @@ def test_give_back_respects_capacity_and_unknown(api):
     full_cap = next(s["id"] for s in sessions if s["external_id"] == "A")
     unknown = next(s["id"] for s in sessions if s["external_id"] == "B")
     with api.app.state.database.session(write=True) as db:
-        seq = repo.lock_catalogue(db)
+        seq = next_change_seq(db)
         assert repo.give_place_back(db, full_cap, utcnow(), seq) is False  # already at capacity
         assert repo.give_place_back(db, unknown, utcnow(), seq) is False
         assert repo.take_place(db, unknown, utcnow(), seq, require_open=True) is False
@@ -59,6 +60,6 @@ def test_no_hold_on_a_withdrawn_offer(api):
     sid = api.put(f"/v1/offers/carif-idf/{ext}", json=offer_body(), headers=api.auth("admin")).json()["sessions"][0]["id"]
     assert api.delete(f"/v1/offers/carif-idf/{ext}", headers=api.auth("admin")).status_code == 204
     with api.app.state.database.session(write=True) as db:
-        seq = repo.lock_catalogue(db)
+        seq = next_change_seq(db)
         assert repo.take_place(db, sid, utcnow(), seq, require_open=True) is False
         assert repo.take_place(db, sid, utcnow(), seq, require_open=False) is True  # an entry still may
