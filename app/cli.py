@@ -72,8 +72,10 @@ def serve(
 
     upgrade_to_head(Settings().database_url)
     # Forwarded headers are believed only from TRUSTED_PROXIES, by the app itself (app/main.py).
+    # uvicorn's supervisor kills a worker that misses a 5 s health ping; a worker building its
+    # snapshot and index at start (GIL-bound) can miss it and would be killed in a loop. 30 s.
     uvicorn.run("app.asgi:app", host=host, port=port, workers=workers, log_level="warning",
-                access_log=False, proxy_headers=False)
+                access_log=False, proxy_headers=False, timeout_worker_healthcheck=30)
 
 
 @cli.command()
