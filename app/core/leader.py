@@ -36,7 +36,7 @@ log = logging.getLogger("parcours_fle.leader")
 
 RETRY_SECONDS = 1.0
 # pg_try_advisory_lock(int, int): a namespace for this application ("PFLE") and the lock's number.
-LOCK_KEYS = (0x50464C45, 1)
+LOCK_KEYS = (0x50464C45, 1)  # change stamps lock ('PFLS', stamp): never this namespace (migration 0007)
 _APP_NAME_PREFIX = "parcours-fle leader "
 # The server drops a silent client's session (and its lock) after idle + interval × count seconds.
 _KEEPALIVES = "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3"

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 ROOT = Path(__file__).resolve().parents[2]
-MIGRATION_LOCK = (0x50464C45, 2)  # the application's advisory-lock namespace (app/core/leader.py uses 1)
+MIGRATION_LOCK = (0x50464C45, 2)  # namespace 'PFLE' (leader 1, migrations 2); change stamps use their own (migration 0007)
 
 
 def alembic_config(database_url: str) -> Config:

@@ -20,9 +20,11 @@ down_revision = 'a6d0c3f1e2b4'
 branch_labels = None
 depends_on = None
 
-# Advisory locks taken as (namespace, bound): the two-int4 form (objsubid 2 in pg_locks), which no
-# other lock of the application uses (the import lock is a one-bigint key). 'PFLE' in ASCII.
-NAMESPACE = 1346784325
+# Advisory locks taken as (namespace, bound): the two-int4 form (objsubid 2 in pg_locks). Its own
+# namespace, 'PFLS' in ASCII: the leader and migration locks are ('PFLE', 1) and ('PFLE', 2)
+# (app/core/leader.py, app/core/migrate.py) — sharing theirs, a writer drawing stamp 1 would wait
+# for the leader forever, and the horizon would stop below 1. The import lock is a one-bigint key.
+NAMESPACE = 0x50464C53
 
 NEXT_STAMP = f"""
 CREATE FUNCTION catalogue_next_stamp() RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
