@@ -123,9 +123,7 @@ class SnapshotStore:
         return out
 
     def warm(self, database: Database) -> None:
-        """Build the snapshot ahead of the first match (run in a thread at start-up)."""
-        try:
-            with database.session() as db:
-                self.get(db)
-        except Exception:  # a cold snapshot is built on the first match instead
-            log.exception("matching snapshot warm-up failed")
+        """Build the snapshot ahead of the first match (run at start-up by app.core.warmup, which
+        retries on failure)."""
+        with database.session() as db:
+            self.get(db)

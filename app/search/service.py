@@ -299,17 +299,21 @@ class SearchService:
         return self.engine.name
 
     def start(self) -> None:
-        """Background work of a server process: build the embedded index, or run the indexer."""
-        if self.embedded is not None:
-            threading.Thread(target=self._warm, name="search-build", daemon=True).start()
-        elif self.indexer is not None:
+        """Background work of a server process with Meilisearch: run the indexer. (The embedded
+        index is built by `build`, which the server runs at start-up.)"""
+        if self.indexer is not None:
             self.indexer.start()
 
-    def _warm(self) -> None:
-        try:
+    def build(self) -> None:
+        """Build what this process needs before answering searches: the embedded index (nothing
+        with Meilisearch, which has its own)."""
+        if self.embedded is not None:
             self.embedded.build()
-        except Exception:
-            log.exception("embedded search index build failed")
+
+    @property
+    def ready(self) -> bool:
+        """This process can search without building first."""
+        return self.embedded is None or self.embedded.seq >= 0
 
     def stop(self) -> None:
         if self.indexer is not None:
