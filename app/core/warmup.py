@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from app.core.heap import release_free_memory
+
 log = logging.getLogger("parcours_fle.warmup")
 
 
@@ -40,6 +42,7 @@ class Warmup:
                     return
                 wait = min(wait * 2, self.max_retry)
                 continue
+            release_free_memory()
             # the pid tells the workers of a host apart (bench/coldstart.py waits for each one)
             log.info("start-up build done", extra={"event": name, "pid": os.getpid(),
                                                    "duration_ms": round((time.perf_counter() - t0) * 1000)})

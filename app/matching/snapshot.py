@@ -122,7 +122,7 @@ def _row_values(c: Candidate, t: _Tables) -> tuple:
         codes.audience_mask(c.audience),
         Public.ALL in c.audience,
         float(c.quality),
-        t.facts.intern(tuple(t.canonical(getattr(c, f)) for f in _OFFER_FIELDS)),
+        t.offer_facts(c),
         _ordinal(c.start_date),
         PRECISION_I[c.start_precision],
         _ordinal(c.end_date),
@@ -170,9 +170,15 @@ class _Tables:
             setattr(self, name, _Interner())
         self._canonical: dict[Any, Any] = {}
 
-    def canonical(self, value: Any) -> Any:
-        """One shared object per distinct value (the offer facts' sets repeat across offers)."""
-        return self._canonical.setdefault((type(value), value), value)  # True == 1 == 1.0: keep types apart
+    def offer_facts(self, c: Candidate) -> int:
+        """Id of the candidate's offer facts; a new entry holds one shared object per distinct
+        value (the same sets repeat across offers)."""
+        key = tuple(getattr(c, f) for f in _OFFER_FIELDS)
+        i = self.facts.ids.get(key)
+        if i is None:
+            canonical = self._canonical  # keyed with the type: True == 1 == 1.0
+            i = self.facts.intern(tuple(canonical.setdefault((type(v), v), v) for v in key))
+        return i
 
     def copy(self) -> _Tables:
         new = _Tables()

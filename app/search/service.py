@@ -36,7 +36,7 @@ from app.catalogue import repository as repo
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.settings import Settings
-from app.search.documents import changed_offer_ids, load_documents
+from app.search.documents import changed_offer_ids, iter_documents, load_documents
 from app.search.embedded import EmbeddedEngine, build_state
 from app.search.meili import MeiliClient, MeiliEngine, MeiliError, MeiliUnavailable
 from app.search.models import SearchIndexerState
@@ -85,7 +85,7 @@ class EmbeddedSync:
             t0 = time.perf_counter()
             with self.database.session() as db:
                 seq = repo.current_change_seq(db)
-                state = build_state(load_documents(db).values())
+                state = build_state(iter_documents(db))
             with self.engine.lock:
                 self.engine.swap(state)
                 self.seq = seq
@@ -107,7 +107,7 @@ class EmbeddedSync:
         try:
             with self.database.session() as db:
                 seq = repo.current_change_seq(db)
-                state = build_state(load_documents(db).values())
+                state = build_state(iter_documents(db))
             with self.engine.lock, self.database.session() as db:
                 self.engine.swap(state)
                 self.seq = seq
