@@ -13,7 +13,10 @@ on fresh connections (so that every worker answers some), and each worker's memo
 file mapped by every worker — are counted once per host). Last line:
 
     RESULT offers=… sessions=… workers=N ready_s=… first_search_ms=… first_match_ms=…
-           next_max_ms=… rss_per_worker_mb=… rss_mb=a,b uss_mb=a,b
+           next_max_ms=… healthz_ms=… rss_per_worker_mb=… rss_mb=a,b uss_mb=a,b
+
+(`next_max_ms`: the slowest of the following searches and matches; `healthz_ms`: the median of a
+trivial request meanwhile — on a loaded machine, what any request costs.)
 
 `rss_per_worker_mb` is what each worker beyond the first adds to the host: the largest USS among
 the workers. Targets at 100,000 offers, 2 workers: ready ≤ 30 s, first search and match ≤ 1 s after
@@ -85,17 +88,25 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return fields["Rss"] / 1024, (fields["Private_Clean"] + fields["Private_Dirty"]) / 1024
 
 
-def builds_done(log_path: Path) -> dict[int, set[str]]:
-    done: dict[int, set[str]] = {}
-    for line in log_path.read_text(errors="replace").splitlines():
-        if "start-up build done" not in line:
-            continue
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        done.setdefault(rec.get("pid", 0), set()).add(rec.get("event", ""))
-    return done
+class BuildLog:
+    """The workers' "start-up build done" lines, read as the log grows."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.done: dict[int, set[str]] = {}
+
+    def read(self) -> dict[int, set[str]]:
+        with self.path.open("rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].decode(errors="replace").splitlines():
+            if "start-up build done" in line:
+                rec = json.loads(line)
+                self.done.setdefault(rec.get("pid", 0), set()).add(rec.get("event", ""))
+        return self.done
 
 
 def timed(fn) -> tuple[float, httpx.Response]:
@@ -142,6 +153,7 @@ def _fresh(method: str, url: str, **kw) -> httpx.Response:
 
 def _measure(proc, base, key, workers, t0, timeout, log: Path) -> dict:
     seen_503 = False
+    builds = BuildLog(log)
     while True:
         if proc.poll() is not None:
             raise SystemExit(f"serve exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
@@ -153,22 +165,24 @@ def _measure(proc, base, key, workers, t0, timeout, log: Path) -> dict:
         except httpx.HTTPError:
             status = None
         seen_503 |= status == 503
-        done = builds_done(log)
+        done = builds.read()
         if status == 200 and len(pids) == workers and all(done.get(p, set()) >= BUILDS for p in pids):
             break
-        time.sleep(0.05)
+        time.sleep(0.2)  # the bench must not steal the CPU the workers build with
     ready_s = time.monotonic() - t0
     auth = {"Authorization": f"Bearer {key}"}
     search_ms, r = timed(lambda: _fresh("GET", base + "/v1/search", params=SEARCH))
     assert r.status_code == 200, r.text
     match_ms, r = timed(lambda: _fresh("POST", base + "/v1/match", json={"profile": PROFILE}, headers=auth))
     assert r.status_code == 200, r.text
-    nxt = []
-    for _ in range(3 * workers):
+    nxt, health = [], []
+    for _ in range(3 * workers):  # the steady state, and a trivial endpoint: same-run yardsticks
         nxt.append(timed(lambda: _fresh("GET", base + "/v1/search", params=SEARCH))[0])
         nxt.append(timed(lambda: _fresh("POST", base + "/v1/match", json={"profile": PROFILE}, headers=auth))[0])
+        health.append(timed(lambda: _fresh("GET", base + "/healthz"))[0])
     mem = [memory_mb(p) for p in pids]
     return {"ready_s": ready_s, "first_search_ms": search_ms, "first_match_ms": match_ms, "next_max_ms": max(nxt),
+            "healthz_ms": sorted(health)[len(health) // 2],
             "rss": [m[0] for m in mem], "uss": [m[1] for m in mem], "seen_503": seen_503,
             "candidates": r.json()["candidates"]}
 
@@ -189,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RESULT offers={args.offers} sessions={got['candidates']} workers={args.workers} "
           f"ready_s={got['ready_s']:.1f} first_search_ms={got['first_search_ms']:.0f} "
           f"first_match_ms={got['first_match_ms']:.0f} next_max_ms={got['next_max_ms']:.0f} "
+          f"healthz_ms={got['healthz_ms']:.0f} "
           f"rss_per_worker_mb={max(got['uss']):.0f} rss_mb={','.join(f'{x:.0f}' for x in got['rss'])} "
           f"uss_mb={','.join(f'{x:.0f}' for x in got['uss'])}")
     return 0
