@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import Depends, FastAPI
@@ -23,6 +22,7 @@ from app.core.db import Database
 from app.core.heap import HeapSettler
 from app.core.leader import Leadership
 from app.core.settings import Settings
+from app.core.warmup import Warmup
 from app.matching.store import SnapshotStore
 from app.prescriptions.expiry import expiry_loop
 from app.reference.tension import load_tension
@@ -34,12 +34,6 @@ API_DESCRIPTION = """Catalogue, matching et prescription directe des formations 
 locales et OFII. Voir CONTRACT.md."""
 
 
-def _warmed(app: FastAPI) -> bool:
-    """The start-up structures are built: the matching snapshot, and the embedded search index."""
-    embedded = app.state.search.embedded
-    return app.state.snapshots.ready and (embedded is None or embedded.seq >= 0)
-
-
 @asynccontextmanager
 async def _lifespan(app: FastAPI):
     """Background work of a server process: search index, snapshot warm-up, heap settling, expiry."""
@@ -47,8 +41,10 @@ async def _lifespan(app: FastAPI):
     if settings.meili_url or settings.expire_interval_seconds > 0:  # work to do once per deployment
         leadership.start()
     app.state.search.start()
-    threading.Thread(target=app.state.snapshots.warm, args=(database,), name="snapshot-warm", daemon=True).start()
-    settler = HeapSettler(lambda: _warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
+    warmup = Warmup()  # /readyz answers 503 until these are built (app/api/ops.py)
+    warmup.start("search-build", app.state.search.build)
+    warmup.start("snapshot-warm", lambda: app.state.snapshots.warm(database))
+    settler = HeapSettler(lambda: ops.warmed(app))  # keeps GC pauses off the long-lived heap (app/core/heap.py)
     settler.start()
     expiry = (asyncio.create_task(expiry_loop(database, settings.expire_interval_seconds,
                                               leads=lambda: leadership.is_leader))
@@ -58,6 +54,7 @@ async def _lifespan(app: FastAPI):
         expiry.cancel()
         with suppress(asyncio.CancelledError):
             await expiry
+    warmup.stop()
     settler.stop()
     app.state.search.stop()
     leadership.stop()

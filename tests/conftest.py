@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -70,9 +71,20 @@ def make_settings(database_url: str, **overrides) -> Settings:
     return Settings(database_url=database_url, secret_key="test-secret", _env_file=None, **overrides)
 
 
+def wait_warm(app, timeout: float = 60.0) -> None:
+    """Wait for the app's start-up builds (as a load balancer waits for /readyz 200)."""
+    from app.api.ops import warmed
+
+    deadline = time.monotonic() + timeout
+    while not warmed(app):
+        assert time.monotonic() < deadline, "start-up builds not done"
+        time.sleep(0.01)
+
+
 @pytest.fixture(scope="module")
 def api(database_url: str) -> Iterator[Api]:
     app = create_app(make_settings(database_url))
     with TestClient(app, raise_server_exceptions=False) as client:
+        wait_warm(app)
         yield Api(client=client, app=app)
     app.state.database.dispose()

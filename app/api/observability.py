@@ -25,7 +25,7 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
 
 
 class JsonFormatter(logging.Formatter):
-    FIELDS = ("method", "route", "status", "duration_ms", "path", "event", "count", "source")
+    FIELDS = ("method", "route", "status", "duration_ms", "path", "event", "count", "source", "pid")
 
     def format(self, record: logging.LogRecord) -> str:
         out = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,7 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str = Field(description="ok | degraded (search index lagging or last push failed)")
     database: str
+    matching: str = Field(default="ok", description="ok (this worker's matching snapshot is built)")
     search: str = Field(description="ok | degraded")
     search_engine: str | None = Field(default=None, description="embedded | meilisearch")
     search_lag: int | None = Field(default=None, description="Catalogue changes not in the search index yet")
@@ -34,8 +35,15 @@ def healthz() -> dict:
     return {"status": "ok"}
 
 
+def warmed(app: FastAPI) -> bool:
+    """This worker's start-up structures are built (app/core/warmup.py): the matching snapshot, and
+    the embedded search index when that engine is used."""
+    return app.state.snapshots.ready and app.state.search.ready
+
+
 @router.get("/readyz", response_model=Readiness, summary="Base de données et moteur de recherche joignables",
-            responses={503: {"description": "Not ready (problem+json)"}})
+            responses={503: {"description": "Not ready (problem+json): database or search engine down, or this "
+                                            "worker still building its matching snapshot or search index"}})
 def readyz(request: Request) -> dict:
     try:
         with request.app.state.database.session() as db:
@@ -48,7 +56,15 @@ def readyz(request: Request) -> dict:
     if search.state == "down":  # CONTRACT § Operations: search engine unreachable → 503
         raise ServiceUnavailable(search.detail or "Le moteur de recherche ne répond pas.",
                                  extra={"database": "ok", "search": "down", "search_engine": engine})
-    return {"status": "ok" if search.state == "ok" else "degraded", "database": "ok", "search": search.state,
+    app = request.app
+    if not warmed(app):  # a worker answering now would make its first users wait for the build
+        raise ServiceUnavailable(
+            "Ce processus construit encore son index de recherche ou son instantané de correspondance.",
+            slug="warming-up", headers={"Retry-After": "1"},
+            extra={"database": "ok", "matching": "ok" if app.state.snapshots.ready else "building",
+                   "search": "ok" if app.state.search.ready else "building", "search_engine": engine})
+    return {"status": "ok" if search.state == "ok" else "degraded", "database": "ok", "matching": "ok",
+            "search": search.state,
             "search_engine": engine, "search_lag": search.lag, "search_detail": search.detail, "leader": leader}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -490,10 +490,13 @@ class MatchFeed:
     changed_offer_ids: set[int]
 
 
+_MATCH_SESSION_COLS = [_SESSION.c[c] for c in _SESSION_FACTS] + [_SESSION.c.withdrawn_at,
+                                                                  _OFFER.c.withdrawn_at.label("ow")]
+
+
 def match_feed(db: Session, since: int | None) -> MatchFeed:
     seq = change_horizon(db, -1 if since is None else since).safe
-    s_cols = [_SESSION.c[c] for c in _SESSION_FACTS] + [_SESSION.c.withdrawn_at, _OFFER.c.withdrawn_at.label("ow")]
-    base = select(*s_cols).join(_OFFER, _OFFER.c.id == _SESSION.c.offer_id)
+    base = select(*_MATCH_SESSION_COLS).join(_OFFER, _OFFER.c.id == _SESSION.c.offer_id)
     if since is None:
         queries = [base.where(_SESSION.c.withdrawn_at.is_(None), _OFFER.c.withdrawn_at.is_(None))]
     else:  # two indexed probes rather than one OR across tables
@@ -504,9 +507,32 @@ def match_feed(db: Session, since: int | None) -> MatchFeed:
             rows[r["id"]] = dict(r)
     removed = [sid for sid, r in rows.items() if r["withdrawn_at"] is not None or r["ow"] is not None]
     live = [r for r in rows.values() if r["withdrawn_at"] is None and r["ow"] is None]
-    offer_ids = sorted({r["offer_id"] for r in live})
+    return MatchFeed(seq=seq, offers=_match_offers(db, {r["offer_id"] for r in live}), sessions=live,
+                     removed_session_ids=removed, changed_offer_ids={r["offer_id"] for r in rows.values()})
+
+
+def iter_match_feed(db: Session, chunk: int = 10_000) -> Iterator[MatchFeed]:
+    """The whole feed (`match_feed(db, None)`) in parts of `chunk` sessions, in session id order,
+    each with the offers of its sessions, all read in `db`'s one transaction; every part carries
+    the horizon's `safe` stamp read before the first (rows changed meanwhile are stamped above it,
+    so the next refresh reads them). For a start-up build that never holds all rows at once."""
+    seq = change_horizon(db, -1).safe
+    base = (select(*_MATCH_SESSION_COLS).join(_OFFER, _OFFER.c.id == _SESSION.c.offer_id)
+            .where(_SESSION.c.withdrawn_at.is_(None), _OFFER.c.withdrawn_at.is_(None))
+            .order_by(_SESSION.c.id).limit(chunk))
+    last = None
+    while True:
+        live = [dict(r) for r in db.execute(base if last is None else base.where(_SESSION.c.id > last)).mappings()]
+        if not live:
+            return
+        last = live[-1]["id"]
+        yield MatchFeed(seq=seq, offers=_match_offers(db, {r["offer_id"] for r in live}), sessions=live,
+                        removed_session_ids=[], changed_offer_ids=set())
+
+
+def _match_offers(db: Session, ids: set[int]) -> dict[int, dict]:
     offers: dict[int, dict] = {}
-    for chunk in _chunks(offer_ids, 900):
+    for chunk in _chunks(sorted(ids), 900):
         for r in db.execute(select(*[_OFFER.c[c] for c in _OFFER_FACTS]).where(_OFFER.c.id.in_(chunk))).mappings():
             offers[r["id"]] = {**r, "funders": [], "sectors": [], "publics": [], "audience": []}
         for oid, f in db.execute(select(OfferFunder.offer_id, OfferFunder.funder).where(OfferFunder.offer_id.in_(chunk))):
@@ -516,5 +542,4 @@ def match_feed(db: Session, since: int | None) -> MatchFeed:
         for oid, role, p in db.execute(select(OfferPublic.offer_id, OfferPublic.role, OfferPublic.public)
                                        .where(OfferPublic.offer_id.in_(chunk))):
             offers[oid][role].append(p)
-    return MatchFeed(seq=seq, offers=offers, sessions=live, removed_session_ids=removed,
-                     changed_offer_ids={r["offer_id"] for r in rows.values()})
+    return offers

@@ -7,6 +7,11 @@ as a handful of numpy operations over these columns; per-row Python objects (`ro
 Encoding of unknown facts: NaN for coordinates and cost, -1 (`codes.UNKNOWN`) for ranks, date
 ordinals, places and interned ids, 0 for the literacy and publics masks (publics 0 = everyone).
 
+Memory: no per-row Python object is kept. A row's `Candidate` (needed only for the few results
+returned, to write their reasons) is rebuilt on demand from the columns and small interned tables
+(`rows[i]`): offer facts are interned per distinct offer, schedules, cities and regions per distinct
+value. The session id → row index is an int32 array indexed by id (ids are dense database keys).
+
 Updates: `apply(upserts, removed_session_ids)` returns a **new** snapshot (copy-on-write: the old
 one stays valid for matches still reading it, so it can be swapped atomically under concurrent
 requests); updated rows are patched by index, new rows appended, removed rows flagged dead. When
@@ -15,8 +20,9 @@ dead rows exceed a quarter of the rows, the snapshot is rebuilt compactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -25,7 +31,7 @@ from app.matching import codes
 from app.matching.candidate import Candidate
 from app.matching.geography import unit_xyz
 from app.matching.schedule import slot_key
-from app.reference.catalogue_codes import Kind, Modality
+from app.reference.catalogue_codes import DatePrecision, Kind, Modality
 from app.reference.publics import Public
 
 NAN = float("nan")
@@ -57,14 +63,37 @@ COLUMNS: tuple[tuple[str, Any], ...] = (
     ("audience", np.uint16),  # designed-for publics bits (`all` excluded)
     ("audience_all", np.bool_),  # designed for everyone (`all`)
     ("quality", np.float64),
+    # read only to give back a row's Candidate (`rows[i]`)
+    ("facts_id", np.int32),  # interned offer facts (`_OFFER_FIELDS`)
+    ("start_day", np.int32),  # start_date as an ordinal, -1 None
+    ("start_prec", np.int8),  # index in PRECISIONS
+    ("end_day", np.int32),
+    ("end_prec", np.int8),
+    ("raw_lat", np.float64),  # the session's own coordinates (`lat` is NaN for remote sessions)
+    ("raw_lon", np.float64),
+    ("city_id", np.int32),  # interned, -1 None
+    ("region_id", np.int32),
+    ("timeslots_id", np.int32),  # the schedule as given (`sched_id` is its order-free key)
 )
 COLUMN_NAMES = tuple(name for name, _ in COLUMNS)
 
 COMPACT_MIN_DEAD = 1024
 COMPACT_RATIO = 0.25
+CHUNK = 8192  # rows converted at a time: the per-row tuples of a build never all exist at once
+
+_OFFER_FIELDS = ("kind", "modality", "entry_min", "entry_max", "target_level", "literacy_accepted", "publics",
+                 "audience", "sectors", "rome_codes", "funders", "childcare", "cost_to_learner", "quality")
+PRECISIONS = tuple(DatePrecision)
+PRECISION_I = {p: i for i, p in enumerate(PRECISIONS)}
+STATUSES = tuple(codes.STATUS_CODE)
 
 
-def _row_values(c: Candidate, schedules: _Interner, romes: _Interner) -> tuple:
+def _ordinal(d: date | None) -> int:
+    return codes.UNKNOWN if d is None else d.toordinal()
+
+
+def _row_values(c: Candidate, t: _Tables) -> tuple:
+    schedules, romes = t.schedules, t.romes
     remote = c.modality is Modality.REMOTE
     located = not remote and c.lat is not None and c.lon is not None
     return (
@@ -93,6 +122,16 @@ def _row_values(c: Candidate, schedules: _Interner, romes: _Interner) -> tuple:
         codes.audience_mask(c.audience),
         Public.ALL in c.audience,
         float(c.quality),
+        t.offer_facts(c),
+        _ordinal(c.start_date),
+        PRECISION_I[c.start_precision],
+        _ordinal(c.end_date),
+        PRECISION_I[c.end_precision],
+        NAN if c.lat is None else c.lat,
+        NAN if c.lon is None else c.lon,
+        codes.UNKNOWN if c.city is None else t.cities.intern(c.city),
+        codes.UNKNOWN if c.region is None else t.regions.intern(c.region),
+        t.timeslots.intern(c.schedule),
     )
 
 
@@ -119,6 +158,90 @@ class _Interner:
         return new
 
 
+class _Tables:
+    """The interned values of a snapshot: schedules (order-free keys, and as given), ROME sets,
+    offer facts, cities, regions."""
+
+    INTERNERS = ("cities", "facts", "regions", "romes", "schedules", "timeslots")
+    __slots__ = (*INTERNERS, "_canonical")
+
+    def __init__(self) -> None:
+        for name in self.INTERNERS:
+            setattr(self, name, _Interner())
+        self._canonical: dict[Any, Any] = {}
+
+    def offer_facts(self, c: Candidate) -> int:
+        """Id of the candidate's offer facts; a new entry holds one shared object per distinct
+        value (the same sets repeat across offers)."""
+        key = tuple(getattr(c, f) for f in _OFFER_FIELDS)
+        i = self.facts.ids.get(key)
+        if i is None:
+            canonical = self._canonical  # keyed with the type: True == 1 == 1.0
+            i = self.facts.intern(tuple(canonical.setdefault((type(v), v), v) for v in key))
+        return i
+
+    def copy(self) -> _Tables:
+        new = _Tables()
+        for name in self.INTERNERS:
+            setattr(new, name, getattr(self, name).copy())
+        new._canonical = dict(self._canonical)
+        return new
+
+
+def _columns(rows: Iterable[Candidate], t: _Tables) -> dict[str, np.ndarray]:
+    """The columns of these rows, converted CHUNK rows at a time."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in COLUMN_NAMES}
+    chunk: list[tuple] = []
+
+    def flush() -> None:
+        cols = list(zip(*chunk, strict=True))
+        for (name, dtype), col in zip(COLUMNS, cols, strict=True):
+            parts[name].append(np.array(col, dtype=dtype))
+        chunk.clear()
+
+    for c in rows:
+        chunk.append(_row_values(c, t))
+        if len(chunk) == CHUNK:
+            flush()
+    if chunk:
+        flush()
+    return {name: np.concatenate(parts[name]) if parts[name] else np.zeros(0, dtype=dtype)
+            for name, dtype in COLUMNS}
+
+
+def _last_of_each_id(ids: np.ndarray) -> np.ndarray | None:
+    """Rows to keep when ids repeat (the last row of each id, at the place of its first); None
+    when every id is distinct."""
+    if ids.size == 0:
+        return None
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+    if starts.size == ids.size:
+        return None
+    ends = np.r_[starts[1:], ids.size] - 1
+    first, last = order[starts], order[ends]
+    return last[np.argsort(first, kind="stable")]
+
+
+class _Rows(Sequence):
+    """`rows[i]`: the Candidate of row i (None when dead), rebuilt from the columns."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+
+    def __len__(self) -> int:
+        return self._snap.size
+
+    def __getitem__(self, i):  # noqa: ANN001 - int or slice, as a list
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._snap._candidate_at(i)
+
+    def __iter__(self) -> Iterator[Candidate | None]:
+        return (self._snap._candidate_at(i) for i in range(self._snap.size))
+
+
 @dataclass(frozen=True, slots=True)
 class SlotTable:
     """Every slot of every interned schedule, flattened: schedule id, day index, start/end minutes."""
@@ -137,13 +260,13 @@ class SlotTable:
 
 
 class Snapshot:
-    """Columns (one numpy array per name in `COLUMNS`, plus unit vectors `x`, `y`, `z`), the
-    `Candidate` of each row (`rows`, None when dead), `alive`, and `index` (session id → row)."""
+    """Columns (one numpy array per name in `COLUMNS`, plus unit vectors `x`, `y`, `z`), `alive`,
+    `row_by_id` (session id → row, -1 none), and `rows` (each row's Candidate, None when dead,
+    rebuilt on demand)."""
 
     size: int
     alive: np.ndarray
-    rows: list[Candidate | None]
-    index: dict[int, int]
+    row_by_id: np.ndarray
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray
@@ -176,38 +299,52 @@ class Snapshot:
     audience: np.ndarray
     audience_all: np.ndarray
     quality: np.ndarray
+    facts_id: np.ndarray
+    start_day: np.ndarray
+    start_prec: np.ndarray
+    end_day: np.ndarray
+    end_prec: np.ndarray
+    raw_lat: np.ndarray
+    raw_lon: np.ndarray
+    city_id: np.ndarray
+    region_id: np.ndarray
 
     def __init__(self) -> None:  # use Snapshot.build
-        self._schedules = _Interner()
-        self._romes = _Interner()
+        self._t = _Tables()
         self.dead = 0
+        self.rows = _Rows(self)
 
     # --- construction -------------------------------------------------------------------------
 
     @classmethod
     def build(cls, candidates: Iterable[Candidate]) -> Snapshot:
-        """Snapshot of these sessions (a later duplicate session id replaces an earlier one)."""
-        by_id: dict[int, Candidate] = {}
-        for c in candidates:
-            by_id[c.session_id] = c
+        """Snapshot of these sessions (a later duplicate session id replaces an earlier one).
+        `candidates` may be a generator: it is consumed once, a chunk at a time."""
         snap = cls()
-        rows = list(by_id.values())
-        values = [_row_values(c, snap._schedules, snap._romes) for c in rows]
-        columns = list(zip(*values, strict=True)) if values else [()] * len(COLUMNS)
-        for (name, dtype), col in zip(COLUMNS, columns, strict=True):
-            setattr(snap, name, np.array(col, dtype=dtype))
-        snap.rows = list(rows)
-        snap.size = len(rows)
+        columns = _columns(candidates, snap._t)
+        keep = _last_of_each_id(columns["session_id"])
+        for name in COLUMN_NAMES:
+            setattr(snap, name, columns[name] if keep is None else columns[name][keep])
+        snap.size = len(snap.session_id)
         snap.alive = np.ones(snap.size, dtype=bool)
-        snap.index = {c.session_id: i for i, c in enumerate(rows)}
+        snap.row_by_id = np.full(0, codes.UNKNOWN, dtype=np.int32)
+        snap._index_rows(np.arange(snap.size))
         snap.x, snap.y, snap.z = unit_xyz(snap.lat, snap.lon)
         snap._finish_tables()
         return snap
 
+    def _index_rows(self, rows: np.ndarray) -> None:
+        ids = self.session_id[rows]
+        if ids.size and int(ids.max()) >= len(self.row_by_id):
+            grown = np.full(max(int(ids.max()) + 1, len(self.row_by_id) * 5 // 4), codes.UNKNOWN, dtype=np.int32)
+            grown[:len(self.row_by_id)] = self.row_by_id
+            self.row_by_id = grown
+        self.row_by_id[ids] = rows
+
     def _finish_tables(self) -> None:
-        self.slots = SlotTable.of(self._schedules.values)
-        self.schedules = self._schedules.values
-        self.rome_sets = self._romes.values
+        self.schedules = self._t.schedules.values
+        self.slots = SlotTable.of(self.schedules)
+        self.rome_sets = self._t.romes.values
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -217,14 +354,42 @@ class Snapshot:
         return self.size - self.dead
 
     def row_of(self, session_id: int) -> int | None:
-        return self.index.get(session_id)
+        if 0 <= session_id < len(self.row_by_id):
+            i = int(self.row_by_id[session_id])
+            return None if i < 0 else i
+        return None
+
+    @property
+    def index(self) -> dict[int, int]:
+        """Session id → row of the live rows (built on each call: for tests and tools)."""
+        ids = np.flatnonzero(self.row_by_id >= 0)
+        return dict(zip(ids.tolist(), self.row_by_id[ids].tolist(), strict=True))
 
     def candidate(self, session_id: int) -> Candidate | None:
-        i = self.index.get(session_id)
-        return None if i is None else self.rows[i]
+        i = self.row_of(session_id)
+        return None if i is None else self._candidate_at(i)
 
     def candidates(self) -> list[Candidate]:
-        return [c for c in self.rows if c is not None]
+        return [self._candidate_at(i) for i in np.flatnonzero(self.alive).tolist()]
+
+    def _candidate_at(self, i: int) -> Candidate | None:
+        if not self.alive[i]:
+            return None
+        t = self._t
+        facts = dict(zip(_OFFER_FIELDS, t.facts.values[self.facts_id[i]], strict=True))
+        city, region = int(self.city_id[i]), int(self.region_id[i])
+        start, end, places = int(self.start_day[i]), int(self.end_day[i]), int(self.places[i])
+        lat, lon = float(self.raw_lat[i]), float(self.raw_lon[i])
+        return Candidate(
+            session_id=int(self.session_id[i]), offer_id=int(self.offer_id[i]), **facts,
+            status=STATUSES[self.status[i]],
+            start_date=None if start < 0 else date.fromordinal(start), start_precision=PRECISIONS[self.start_prec[i]],
+            end_date=None if end < 0 else date.fromordinal(end), end_precision=PRECISIONS[self.end_prec[i]],
+            rolling_entry=bool(self.rolling[i]), schedule=t.timeslots.values[self.timeslots_id[i]],
+            places_available=None if places < 0 else places,
+            lat=None if np.isnan(lat) else lat, lon=None if np.isnan(lon) else lon,
+            city=None if city < 0 else t.cities.values[city], region=None if region < 0 else t.regions.values[region],
+        )
 
     # --- incremental updates --------------------------------------------------------------------
 
@@ -237,21 +402,20 @@ class Snapshot:
             latest.pop(sid, None)
         new = self._clone()
         for sid in removed:
-            i = new.index.pop(sid, None)
+            i = new.row_of(sid)
             if i is not None:
+                new.row_by_id[sid] = codes.UNKNOWN
                 new.alive[i] = False
-                new.rows[i] = None
                 new.dead += 1
         appended: list[Candidate] = []
         patched: list[int] = []
         for sid, c in latest.items():
-            i = new.index.get(sid)
+            i = new.row_of(sid)
             if i is None:
                 appended.append(c)
                 continue
-            for (name, _), value in zip(COLUMNS, _row_values(c, new._schedules, new._romes), strict=True):
+            for (name, _), value in zip(COLUMNS, _row_values(c, new._t), strict=True):
                 getattr(new, name)[i] = value
-            new.rows[i] = c
             patched.append(i)
         if patched:
             idx = np.array(patched, dtype=np.intp)
@@ -261,36 +425,28 @@ class Snapshot:
             new._append(appended)
         if new.dead >= COMPACT_MIN_DEAD and new.dead > COMPACT_RATIO * new.size:
             return Snapshot.build(new.candidates())
-        if len(new._schedules.values) != self.slots.n_schedules:
+        if len(new._t.schedules.values) != self.slots.n_schedules:
             new._finish_tables()
         return new
 
     def _clone(self) -> Snapshot:
         new = Snapshot()
-        for name in (*COLUMN_NAMES, "x", "y", "z", "alive"):
+        for name in (*COLUMN_NAMES, "x", "y", "z", "alive", "row_by_id"):
             setattr(new, name, getattr(self, name).copy())
-        new.rows = list(self.rows)
-        new.index = dict(self.index)
         new.size = self.size
         new.dead = self.dead
-        new._schedules = self._schedules.copy()
-        new._romes = self._romes.copy()
+        new._t = self._t.copy()
         new.slots = self.slots
-        new.schedules = new._schedules.values
-        new.rome_sets = new._romes.values
+        new.schedules = new._t.schedules.values
+        new.rome_sets = new._t.romes.values
         return new
 
     def _append(self, rows: list[Candidate]) -> None:
-        values = [_row_values(c, self._schedules, self._romes) for c in rows]
-        columns = list(zip(*values, strict=True))
-        for (name, dtype), col in zip(COLUMNS, columns, strict=True):
-            setattr(self, name, np.concatenate([getattr(self, name), np.array(col, dtype=dtype)]))
-        lat = np.array(columns[COLUMN_NAMES.index("lat")], dtype=np.float64)
-        lon = np.array(columns[COLUMN_NAMES.index("lon")], dtype=np.float64)
-        x, y, z = unit_xyz(lat, lon)
+        columns = _columns(rows, self._t)
+        for name in COLUMN_NAMES:
+            setattr(self, name, np.concatenate([getattr(self, name), columns[name]]))
+        x, y, z = unit_xyz(columns["lat"], columns["lon"])
         self.x, self.y, self.z = (np.concatenate([a, b]) for a, b in ((self.x, x), (self.y, y), (self.z, z)))
         self.alive = np.concatenate([self.alive, np.ones(len(rows), dtype=bool)])
-        for c in rows:
-            self.index[c.session_id] = self.size
-            self.rows.append(c)
-            self.size += 1
+        self._index_rows(np.arange(self.size, self.size + len(rows)))
+        self.size += len(rows)

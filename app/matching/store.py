@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 
 from sqlmodel import Session
 
@@ -46,9 +47,9 @@ def _offer_facts(o: dict) -> dict:
     }
 
 
-def candidates_from(feed: repo.MatchFeed) -> list[Candidate]:
+def candidates_from(feed: repo.MatchFeed) -> Iterator[Candidate]:
     offers = {oid: _offer_facts(o) for oid, o in feed.offers.items()}
-    return [
+    return (
         Candidate(
             session_id=s["id"], **offers[s["offer_id"]], status=SessionStatus(s["status"]),
             start_date=s["start_date"], start_precision=DatePrecision(s["start_precision"]),
@@ -57,7 +58,12 @@ def candidates_from(feed: repo.MatchFeed) -> list[Candidate]:
             places_available=s["places_available"], lat=s["lat"], lon=s["lon"], city=s["city"], region=s["region"],
         )
         for s in feed.sessions
-    ]
+    )
+
+
+def _all_candidates(db: Session) -> Iterator[Candidate]:
+    for feed in repo.iter_match_feed(db):
+        yield from candidates_from(feed)
 
 
 class SnapshotStore:
@@ -99,18 +105,20 @@ class SnapshotStore:
         return self._snapshot, generation
 
     def _refresh(self, db: Session) -> None:
-        feed = repo.match_feed(db, None if self._snapshot is None else self._seq)
-        candidates = candidates_from(feed)
         generation = self._generation + 1
-        if self._snapshot is None:
+        if self._snapshot is None:  # streamed: the whole feed is never in memory at once
             started = time.perf_counter()
-            self._snapshot = Snapshot.build(candidates)
-            log.info("matching snapshot built", extra={"count": len(candidates),
+            seq = change_horizon(db, -1).safe  # before the rows: what changes meanwhile is stamped above
+            self._snapshot = Snapshot.build(_all_candidates(db))
+            self._seq = max(self._seq, seq)
+            self._generation = generation
+            log.info("matching snapshot built", extra={"count": self._snapshot.count,
                                                        "duration_ms": round((time.perf_counter() - started) * 1000)})
-        else:
-            self._snapshot = self._snapshot.apply(candidates, feed.removed_session_ids)
-            for offer_id in feed.changed_offer_ids:
-                self._offer_changed[offer_id] = generation
+            return
+        feed = repo.match_feed(db, self._seq)
+        self._snapshot = self._snapshot.apply(candidates_from(feed), feed.removed_session_ids)
+        for offer_id in feed.changed_offer_ids:
+            self._offer_changed[offer_id] = generation
         self._seq = max(self._seq, feed.seq)
         self._generation = generation
 
@@ -135,9 +143,7 @@ class SnapshotStore:
         return out
 
     def warm(self, database: Database) -> None:
-        """Build the snapshot ahead of the first match (run in a thread at start-up)."""
-        try:
-            with database.session() as db:
-                self.get(db)
-        except Exception:  # a cold snapshot is built on the first match instead
-            log.exception("matching snapshot warm-up failed")
+        """Build the snapshot ahead of the first match (run at start-up by app.core.warmup, which
+        retries on failure)."""
+        with database.session() as db:
+            self.get(db)

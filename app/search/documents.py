@@ -96,17 +96,31 @@ def load_documents(db: Session, offer_ids: Iterable[int] | None = None) -> dict[
     return out
 
 
-def _load(db: Session, ids: list[int] | None) -> dict[int, OfferDoc]:
+def iter_documents(db: Session) -> Iterator[OfferDoc]:
+    """Every searchable offer's document, BATCH offers at a time (a start-up build never holds
+    them all)."""
+    ids = list(db.execute(select(Offer.id).where(Offer.withdrawn_at.is_(None)).order_by(Offer.id)).scalars())
+    for part in _chunks(ids):  # id ranges: one index range scan per table (IN lists cost twice the CPU)
+        yield from _load(db, None, (part[0], part[-1])).values()
+
+
+def _load(db: Session, ids: list[int] | None, id_range: tuple[int, int] | None = None) -> dict[int, OfferDoc]:
     def only(stmt, col):
+        if id_range is not None:
+            return stmt.where(col.between(*id_range))
         return stmt if ids is None else stmt.where(col.in_(ids))
 
     sess_stmt = only(select(
         TrainingSession.offer_id, TrainingSession.start_date, TrainingSession.departement, TrainingSession.city,
-        TrainingSession.lat, TrainingSession.lon, TrainingSession.places_available,
-    ).where(TrainingSession.withdrawn_at.is_(None), TrainingSession.status.in_(ACTIVE_STATUSES)),
+        TrainingSession.lat, TrainingSession.lon, TrainingSession.places_available, TrainingSession.status,
+    ).where(TrainingSession.withdrawn_at.is_(None)),
         TrainingSession.offer_id).order_by(TrainingSession.offer_id, TrainingSession.id)
     acc: dict[int, _Acc] = defaultdict(_Acc)
-    for oid, start, dep, city, lat, lon, places in db.execute(sess_stmt):
+    # status filtered here, not in SQL: there SQLite would pick the status index over the offer
+    # range and scan every active session for each part of a start-up build
+    for oid, start, dep, city, lat, lon, places, status in db.execute(sess_stmt):
+        if status not in ACTIVE_STATUSES:
+            continue
         a = acc[oid]
         if dep and dep not in a.deps:
             a.deps.append(dep)

@@ -40,7 +40,7 @@ from app.core.clock import utcnow
 from app.core.db import Database
 from app.core.leader import Leadership
 from app.core.settings import Settings
-from app.search.documents import changed_offer_ids, load_documents
+from app.search.documents import changed_offer_ids, iter_documents, load_documents
 from app.search.embedded import EmbeddedEngine, build_state
 from app.search.meili import MeiliClient, MeiliEngine, MeiliError, MeiliUnavailable, index_version
 from app.search.models import SearchIndexerState
@@ -89,7 +89,7 @@ class EmbeddedSync:
             t0 = time.perf_counter()
             with self.database.session() as db:
                 seq = change_horizon(db).safe
-                state = build_state(load_documents(db).values())
+                state = build_state(iter_documents(db))
             with self.engine.lock:
                 self.engine.swap(state)
                 self.seq = seq
@@ -111,7 +111,7 @@ class EmbeddedSync:
         try:
             with self.database.session() as db:
                 seq = change_horizon(db).safe
-                state = build_state(load_documents(db).values())
+                state = build_state(iter_documents(db))
             with self.engine.lock, self.database.session() as db:
                 self.engine.swap(state)
                 self.seq = seq
@@ -354,17 +354,21 @@ class SearchService:
         return self.engine.name
 
     def start(self) -> None:
-        """Background work of a server process: build the embedded index, or run the indexer."""
-        if self.embedded is not None:
-            threading.Thread(target=self._warm, name="search-build", daemon=True).start()
-        elif self.indexer is not None:
+        """Background work of a server process with Meilisearch: run the indexer. (The embedded
+        index is built by `build`, which the server runs at start-up.)"""
+        if self.indexer is not None:
             self.indexer.start()
 
-    def _warm(self) -> None:
-        try:
+    def build(self) -> None:
+        """Build what this process needs before answering searches: the embedded index (nothing
+        with Meilisearch, which has its own)."""
+        if self.embedded is not None:
             self.embedded.build()
-        except Exception:
-            log.exception("embedded search index build failed")
+
+    @property
+    def ready(self) -> bool:
+        """This process can search without building first."""
+        return self.embedded is None or self.embedded.seq >= 0
 
     def stop(self) -> None:
         if self.indexer is not None:

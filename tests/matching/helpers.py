@@ -73,14 +73,19 @@ def candidate_fields() -> list[str]:
 
 def column_view(snap: Snapshot) -> dict[int, tuple]:
     """Per live session id, its column values with interned ids replaced by what they stand for
-    (NaN as "nan") — to compare two snapshots holding the same sessions."""
+    (NaN as "nan"), and the Candidate it gives back — to compare two snapshots holding the same
+    sessions."""
     from app.matching.snapshot import COLUMN_NAMES
+
+    interned = {"facts_id", "city_id", "region_id", "timeslots_id"}  # covered by the Candidate (its ids depend on history)
 
     cols = {name: getattr(snap, name) for name in (*COLUMN_NAMES, "x", "y", "z")}
     out = {}
     for i in np.flatnonzero(snap.alive):
         values = []
         for name, col in cols.items():
+            if name in interned:
+                continue
             v = col[i].item()
             if name == "sched_id":
                 v = None if v < 0 else snap.schedules[v]
@@ -89,5 +94,6 @@ def column_view(snap: Snapshot) -> dict[int, tuple]:
             elif isinstance(v, float) and v != v:
                 v = "nan"
             values.append(v)
+        values.append(snap.rows[i])
         out[int(snap.session_id[i])] = tuple(values)
     return out

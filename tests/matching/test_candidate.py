@@ -79,6 +79,11 @@ def test_snapshot_store_builds_the_same_candidates_as_from_records(tmp_path):
     load_demo(database)
     with database.session() as db:
         feed = repo.match_feed(db, None)
-    fast = candidates_from(feed)
+        parts = list(repo.iter_match_feed(db, chunk=50))
+    fast = list(candidates_from(feed))
     slow = [Candidate.from_records(feed.offers[x["offer_id"]], x) for x in feed.sessions]
     assert len(fast) >= 400 and fast == slow
+    # the streamed feed of a start-up build: the same sessions, in parts, each with its offers
+    assert len(parts) > 2 and all(len(p.sessions) <= 50 for p in parts)
+    streamed = [c for p in parts for c in candidates_from(p)]
+    assert sorted(streamed, key=lambda c: c.session_id) == sorted(fast, key=lambda c: c.session_id)

@@ -327,6 +327,19 @@ def test_same_input_same_day_same_order(cands, p, day) -> None:
     assert a.excluded == b.excluded
 
 
+# --- the snapshot gives back exactly the candidates it was built from ------------------------------------
+
+@SETTINGS
+@given(candidate_lists(max_size=12))
+def test_rows_give_back_the_candidates(cands) -> None:
+    """The snapshot keeps no Candidate objects; the ones it rebuilds (for the reasons of results)
+    are equal to the input, field for field."""
+    latest = {c.session_id: c for c in cands}
+    snap = Snapshot.build(cands)
+    assert snap.candidates() == [latest[sid] for sid in dict.fromkeys(c.session_id for c in cands)]
+    assert all(snap.candidate(sid) == c for sid, c in latest.items())
+
+
 # --- incremental snapshot == fresh build ----------------------------------------------------------------
 
 @SETTINGS

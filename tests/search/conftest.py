@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from app.core.migrate import upgrade_to_head
 from app.main import create_app
 from app.search.meili import MeiliClient
-from tests.conftest import Api, make_settings
+from tests.conftest import Api, make_settings, wait_warm
 from tests.services import create_database, drop_database
 
 ENGINES = [
@@ -80,6 +80,7 @@ def sapi(request, tmp_path_factory) -> Iterator[SearchApi]:
     app = create_app(make_settings(url, **overrides))
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
+            wait_warm(app)
             yield SearchApi(client=client, app=app, engine=engine)
     finally:
         app.state.database.dispose()

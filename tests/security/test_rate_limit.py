@@ -20,7 +20,7 @@ from app.main import create_app
 from app.reference.roles import Role
 from bench.live_server import LiveServer
 from tests.api.factories import offer_body
-from tests.conftest import make_settings, unique
+from tests.conftest import make_settings, unique, wait_warm
 from tests.services import create_database, drop_database
 
 PER_KEY, PER_SYNC, PER_ADDRESS = 5, 8, 3
@@ -142,8 +142,9 @@ def test_x_forwarded_for_only_from_a_trusted_proxy(limited):
 
 
 def test_health_readiness_and_metrics_are_never_limited(limited):
-    _, client, _ = limited
+    app, client, _ = limited
     c = client("192.0.2.50")
+    wait_warm(app)
     for _ in range(3 * PER_ADDRESS):
         assert c.get("/healthz").status_code == 200
         assert c.get("/readyz").status_code == 200
