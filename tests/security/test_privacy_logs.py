@@ -34,11 +34,12 @@ REF, REF_ENTRY, REF_IDEM = "FT-PRIV4TE-7Q2K9X", "FT-ENTRYPRIV-88Z", "FT-IDEMPRIV
 NOTE, REASON = "Notesecrete Awa Diallo tel 0612345678", "Raisonsecrete niveau insuffisant Diallo"
 PROFILE = {
     "level": "A1", "literacy": "partial", "permit_goal": "resident", "sectors": ["btp", "logistique"],
-    "home": {"lat": 48.93617, "lon": 2.35744}, "max_distance_km": 17.25, "transport": "bike",
+    "home": {"lat": 48.93617, "lon": 2.35744}, "max_distance_km": 17.3125, "transport": "bike",
     "remote_ok": True, "availability": [{"day": "tue", "start": "07:45", "end": "11:15"}],
     "available_from": "2026-12-03", "start_within_days": 47, "publics": ["bpi", "rsa"], "needs_childcare": True,
 }
-PROFILE_VALUES = ["48.93617", "2.35744", "17.25", "07:45", "11:15", "2026-12-03", "resident", "partial", "bike"]
+# Four decimals: no log number can be it (durations are logged to two decimals; "17.25" once was one).
+PROFILE_VALUES = ["48.93617", "2.35744", "17.3125", "07:45", "11:15", "2026-12-03", "resident", "partial", "bike"]
 IDEMPOTENCY_KEY = "idem-9f1c2b7e-privacy"
 
 
@@ -59,7 +60,7 @@ def journey(http, keys: dict[str, str], sid: int) -> list[int]:
     statuses = []
     r = http.post("/v1/match", json={"profile": PROFILE, "limit": 5}, headers=adv)
     statuses.append(r.status_code)
-    bad_profile = {**PROFILE, "max_distance_km": -17.25, "home": {"insee": "99999"}}
+    bad_profile = {**PROFILE, "max_distance_km": -17.3125, "home": {"insee": "99999"}}
     statuses.append(http.post("/v1/match", json={"profile": bad_profile}, headers=adv).status_code)
     r = http.post("/v1/prescriptions", json={"session_id": sid, "jobseeker_ref": REF, "note": NOTE,
                                              "publics": ["bpi"]}, headers=adv)
